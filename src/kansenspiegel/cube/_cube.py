@@ -1,0 +1,129 @@
+"""The cube of counts, as Ibis expressions (DuckDB by default; any Ibis backend, e.g. Spark).
+
+Two stages (see docs/architecture.md):
+
+1. `fine_counts`: person rows -> counts at the finest grain
+   (dataset x year x municipality x all characteristics). The only stage that sees persons.
+2. `rollup`: fine counts (or aggregated input) -> every geography level (municipality, AMR,
+   national) x every grouping of up to ``max_characteristics`` characteristics.
+
+Ibis has no GROUPING SETS, so stage 2 builds one aggregate per grouping and unions them; it
+works on the small counts table, so this stays fast and portable.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import ibis
+import ibis.expr.types as ir
+
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, SEP, grouping_name
+
+KEYS = ("dataset", "year", "geo_level", "geography")
+#: Column order of the cube table.
+CUBE_COLUMNS = (*KEYS, "grouping", "group", *CHARACTERISTIC_NAMES, *COUNT_COLUMNS)
+
+
+def groupings(max_characteristics: int = 3) -> list[tuple[str, ...]]:
+    """Every combination of up to ``max_characteristics`` characteristics, starting with none."""
+    out: list[tuple[str, ...]] = []
+    for k in range(0, max_characteristics + 1):
+        out.extend(combinations(CHARACTERISTIC_NAMES, k))
+    return out
+
+
+def fine_counts(persons: ir.Table) -> ir.Table:
+    """Counts per dataset x year x municipality x characteristics, from person rows."""
+    as_int = lambda e: e.cast("int64")  # noqa: E731
+    counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES]).aggregate(
+        population=persons.count(),
+        provision=as_int(persons.provision).sum(),
+        employed=as_int(persons.employed_1m).sum(),
+        sustained=as_int(persons.employed_6m).sum(),
+        provision_employed=as_int(persons.provision & persons.employed_1m).sum(),
+    )
+    return counts.select(
+        "dataset",
+        "year",
+        geo_level=ibis.literal("municipality"),
+        geography=counts.municipality,
+        **{c: counts[c] for c in CHARACTERISTIC_NAMES},
+        **{c: counts[c] for c in COUNT_COLUMNS},
+    )
+
+
+def _with_source(counts: ir.Table) -> ir.Table:
+    """Add the breakdown signature of each row: which characteristics it is broken down by."""
+    present = [counts[c].notnull() for c in CHARACTERISTIC_NAMES]
+    sig = ibis.literal("")
+    for c, p in zip(CHARACTERISTIC_NAMES, present):
+        sig = sig + p.ifelse(ibis.literal(c + SEP), ibis.literal(""))
+    size = sum((p.cast("int32") for p in present), ibis.literal(0))
+    return counts.mutate(sig=sig, sig_size=size)
+
+
+def _geography_levels(counts: ir.Table, municipalities: ir.Table) -> ir.Table:
+    """Each row at its own level, plus rolled up to its AMR and to the country.
+
+    ``distance`` says how many levels a row was rolled up (0 = published at that level)."""
+    own = counts.mutate(distance=ibis.literal(0))
+    gm = counts.filter(counts.geo_level == "municipality")
+    joined = gm.join(municipalities, gm.geography == municipalities.gm_code)
+    to_amr = joined.select(
+        *[joined[c] for c in counts.columns if c not in ("geo_level", "geography")],
+        geo_level=ibis.literal("amr"),
+        geography=joined.amr_code,
+        distance=ibis.literal(1),
+    )
+    below = counts.filter(counts.geo_level != "national")
+    to_nl = below.mutate(
+        geo_level=ibis.literal("national"),
+        geography=ibis.literal(NATIONAL_CODE),
+        distance=(below.geo_level == "amr").ifelse(1, 2),
+    )
+    cols = [*counts.columns, "distance"]
+    return ibis.union(own.select(cols), to_amr.select(cols), to_nl.select(cols))
+
+
+def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3) -> ir.Table:
+    """The cube: one row per dataset x year x geography x grouping x group, with counts.
+
+    ``counts`` has the columns of `fine_counts` (characteristics NULL where a row is a total over
+    them, as in aggregated input); ``municipalities`` maps ``gm_code`` to ``amr_code``.
+    For each target cell the source closest to it is used: rows published at that geography
+    level before rows summed from a finer level, and the smallest breakdown that contains the
+    grouping (so a CBS table of marginals and a full cross-table both work, and nothing is
+    counted twice)."""
+    expanded = _geography_levels(_with_source(counts), municipalities)
+    parts = []
+    for chars in groupings(max_characteristics):
+        sub = expanded
+        for c in chars:
+            sub = sub.filter(sub[c].notnull())
+        agg = sub.group_by([*KEYS, *chars, "sig", "sig_size", "distance"]).aggregate(
+            **{c: sub[c].sum() for c in COUNT_COLUMNS}
+        )
+        group_key: ir.StringValue = ibis.literal(ALL) if not chars else agg[chars[0]]
+        for c in chars[1:]:
+            group_key = group_key + ibis.literal(SEP) + agg[c]
+        parts.append(
+            agg.select(
+                *KEYS,
+                "sig",
+                "sig_size",
+                "distance",
+                grouping=ibis.literal(grouping_name(chars)),
+                group=group_key,
+                **{c: (agg[c] if c in chars else ibis.null().cast("string")) for c in CHARACTERISTIC_NAMES},
+                **{c: agg[c].cast("int64") for c in COUNT_COLUMNS},
+            )
+        )
+    cube = ibis.union(*parts)
+    target = [*KEYS, "grouping"]
+    rank = cube.distance * 100 + cube.sig_size
+    cube = cube.mutate(rank=rank, best=rank.min().over(group_by=target))
+    cube = cube.filter(cube.rank == cube.best)
+    cube = cube.mutate(best_sig=cube.sig.min().over(group_by=target))
+    cube = cube.filter(cube.sig == cube.best_sig)
+    return cube.select(*CUBE_COLUMNS)

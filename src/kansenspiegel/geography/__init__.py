@@ -1,0 +1,62 @@
+"""Reference geography of 2020: 355 municipalities, 35 labour-market regions (+ AM99), 12 provinces.
+
+Bundled in the package (see ``data/SOURCES.md`` for origin and licence: CBS / PDOK via
+cartomap/nl, CC BY 4.0).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from kansenspiegel.codes import NATIONAL_CODE
+
+__all__ = ["municipalities", "regions", "geography_names", "boundaries", "geo_level_of", "REFERENCE_YEAR"]
+
+REFERENCE_YEAR = 2020
+_DATA = resources.files("kansenspiegel.geography") / "data"
+
+
+@lru_cache(maxsize=1)
+def municipalities() -> pd.DataFrame:
+    """One row per municipality: ``gm_code, gm_name, amr_code, amr_name, province_code, province_name``."""
+    with (_DATA / "gemeente_2020.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str)
+
+
+@lru_cache(maxsize=1)
+def regions() -> pd.DataFrame:
+    """One row per labour-market region (35 + AM99): ``amr_code, amr_name``."""
+    with (_DATA / "arbeidsmarktregio_2020_codes.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str)[["amr_code", "amr_name"]]
+
+
+@lru_cache(maxsize=1)
+def geography_names() -> dict[str, str]:
+    """Name of every geography code: ``NL``, ``AMxx`` and ``GMxxxx``."""
+    names = {NATIONAL_CODE: "Nederland"}
+    names.update(dict(zip(regions().amr_code, regions().amr_name)))
+    names.update(dict(zip(municipalities().gm_code, municipalities().gm_name)))
+    return names
+
+
+def geo_level_of(code: str) -> str:
+    """``national``, ``amr`` or ``municipality`` for a known geography code; ``KeyError`` otherwise."""
+    if code not in geography_names():
+        raise KeyError(code)
+    return "national" if code == NATIONAL_CODE else ("amr" if code.startswith("AM") else "municipality")
+
+
+def boundaries(level: str) -> dict[str, Any]:
+    """TopoJSON boundaries (WGS84) for ``amr``, ``municipality`` or ``province``."""
+    files = {
+        "amr": "arbeidsmarktregio_2020_wgs84.topojson",
+        "municipality": "gemeente_2020_wgs84.topojson",
+        "province": "provincie_2020_wgs84.topojson",
+    }
+    with (_DATA / files[level]).open("r", encoding="utf-8") as fh:
+        return json.load(fh)

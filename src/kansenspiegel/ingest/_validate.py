@@ -1,0 +1,258 @@
+"""Validate a frame against the data contract and normalise it to canonical codes and types.
+
+All checks are vectorised over the whole column; every problem found is reported with its row,
+column, value and what was expected. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, UNKNOWN
+from kansenspiegel.geography import geography_names, municipalities
+from kansenspiegel.ingest._contract import (
+    AGGREGATED_COLUMNS,
+    MAX_AGE,
+    MAX_YEAR,
+    MICRODATA_COLUMNS,
+    MIN_AGE,
+    MIN_YEAR,
+    ColumnSpec,
+)
+from kansenspiegel.ingest._errors import IngestError, Problem
+
+_TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "t"}
+_FALSE = {"false", "0", "nee", "n", "no", "onwaar", "f"}
+_TOTAL = {"", "totaal", "total", "*", "alle", "all"}
+
+
+@dataclass
+class _Collector:
+    row_offset: int
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, mask: np.ndarray | pd.Series, column: str, values: pd.Series | None, expected: str, message: str = "") -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        for pos in positions[:200]:  # enough to show; the count stays exact
+            value = None if values is None else str(values.iloc[pos])
+            self.problems.append(Problem(row=int(pos) + self.row_offset, column=column, value=value, expected=expected, message=message))
+        if len(positions) > 200:
+            self.problems.append(
+                Problem(row=None, column=column, value=None, expected=expected, message=f"{len(positions) - 200} more rows like these")
+            )
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Column as stripped text; missing values become ''."""
+    return series.astype("string").fillna("").str.strip()
+
+
+def _rename(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str) -> pd.DataFrame:
+    lookup: dict[str, str] = {}
+    for s in specs:
+        lookup[s.name] = s.name
+        for alias in s.aliases:
+            lookup.setdefault(alias, s.name)
+    renamed: dict[str, str] = {}
+    problems = []
+    for col in frame.columns:
+        key = str(col).strip().lower().replace(" ", "_")
+        target = lookup.get(key, key)
+        if target in renamed.values():
+            problems.append(Problem(row=1, column=str(col), value=None, expected="each column once", message=f"duplicates column '{target}'"))
+        renamed[col] = target
+    if problems:
+        raise IngestError(file, problems)
+    return frame.rename(columns=renamed)
+
+
+def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool) -> pd.Series:
+    c = CHARACTERISTICS[name]
+    mapping: dict[str, str] = {}
+    for code in c.known_codes:
+        mapping[code] = code
+        mapping[c.groups[code].nl.lower()] = code
+        mapping[c.groups[code].en.lower()] = code
+        for alias in c.aliases.get(code, ()):
+            mapping[alias.lower()] = code
+    unknown_target = UNKNOWN if c.has_unknown else "other"
+    for word in ("unknown", "onbekend", "?", "na", "n/a"):
+        mapping.setdefault(word, unknown_target)
+    text = _text(raw)
+    low = text.str.lower()
+    if allow_total:
+        is_total = low.isin(_TOTAL)
+        mapped = low.map(mapping)
+        bad = ~is_total & mapped.isna()
+        out = mapped.where(~is_total, None)
+    else:
+        mapped = low.map(mapping)
+        mapped = mapped.where(low != "", unknown_target)
+        bad = mapped.isna()
+        out = mapped
+    coll.add(bad, name, text, "one of " + ", ".join(c.codes) + " (or a Dutch/English label)")
+    return out.astype("string")
+
+
+def _bool(coll: _Collector, raw: pd.Series, name: str, required: bool) -> pd.Series:
+    if pd.api.types.is_bool_dtype(raw) and not raw.isna().any():
+        return raw.astype(bool)
+    low = _text(raw).str.lower()
+    is_true, is_false = low.isin(_TRUE), low.isin(_FALSE)
+    empty = low == ""
+    bad = ~(is_true | is_false | (empty & ~required))
+    coll.add(bad, name, _text(raw), "true/false (also 1/0, ja/nee)" + ("" if not required else ", not empty"))
+    out = pd.Series(is_true.to_numpy(), index=raw.index, dtype="boolean")
+    return out.mask(empty) if not required else out.fillna(False).astype(bool)
+
+
+def _integer(coll: _Collector, raw: pd.Series, name: str, low: int, high: int, required: bool, what: str) -> pd.Series:
+    if pd.api.types.is_integer_dtype(raw) and not raw.isna().any():
+        num = raw.astype("float64")
+        text = raw.astype("string")
+        empty = pd.Series(False, index=raw.index)
+    else:
+        text = _text(raw)
+        empty = text == ""
+        num = pd.to_numeric(text.str.replace(r"\.0$", "", regex=True), errors="coerce")
+    not_int = num.isna() | (num != np.floor(num))
+    bad_type = not_int & ~(empty & ~required)
+    coll.add(bad_type, name, text, f"a whole number ({what})")
+    out_of_range = ~not_int & ((num < low) | (num > high))
+    coll.add(out_of_range, name, text, f"{what} between {low} and {high}", message="impossible value")
+    return num.where(~not_int).astype("Int64")
+
+
+def _age_from_birth_date(coll: _Collector, raw: pd.Series, year: pd.Series) -> pd.Series:
+    text = _text(raw)
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    nl = pd.to_datetime(text, format="%d-%m-%Y", errors="coerce")
+    dates = iso.fillna(nl)
+    coll.add(dates.isna(), "birth_date", text, "a date YYYY-MM-DD or DD-MM-YYYY")
+    # age on 31 December of the reference year = year - birth year
+    return (year.astype("float64") - dates.dt.year).astype("Int64")
+
+
+def _check_required(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str, extra_ok: bool = False) -> None:
+    missing = [s.name for s in specs if s.required and s.name not in frame.columns]
+    if missing:
+        raise IngestError(
+            file,
+            [Problem(row=1, column=m, value=None, expected="this column in the header", message="missing column") for m in missing],
+        )
+
+
+def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
+    """Return the frame in canonical form, or raise `IngestError` listing every problem."""
+    if len(frame) == 0:
+        raise IngestError(file, [Problem(row=None, column=None, value=None, expected="at least one data row", message="the file has no data rows")])
+    frame = _rename(frame.reset_index(drop=True), MICRODATA_COLUMNS, file)
+    _check_required(frame, MICRODATA_COLUMNS, file)
+    if not {"age_band", "age", "birth_date"} & set(frame.columns):
+        raise IngestError(file, [Problem(row=1, column="age_band", value=None, expected="age_band, age or birth_date", message="missing column")])
+    coll = _Collector(row_offset)
+    out = pd.DataFrame(index=frame.index)
+    key = _text(frame["person_key"])
+    coll.add(key == "", "person_key", key, "a non-empty person key")
+    out["person_key"] = key
+    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "a year")
+    gm = _text(frame["municipality"]).str.upper()
+    coll.add(~gm.isin(set(municipalities().gm_code)), "municipality", gm, "a 2020 CBS municipality code such as GM0363")
+    out["municipality"] = gm
+
+    for name in CHARACTERISTIC_NAMES:
+        if name == "age_band" and name not in frame.columns:
+            continue
+        out[name] = _category(coll, frame[name], name, allow_total=False)
+
+    age = None
+    if "age" in frame.columns:
+        age = _integer(coll, frame["age"], "age", MIN_AGE, MAX_AGE, False, "an age in years")
+    elif "birth_date" in frame.columns:
+        age = _age_from_birth_date(coll, frame["birth_date"], out["year"].fillna(0))
+        bad_age = age.notna() & ((age < MIN_AGE) | (age > MAX_AGE))
+        coll.add(bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), f"an age between {MIN_AGE} and {MAX_AGE} in the reference year", "impossible age")
+    if age is not None:
+        a = age.astype("float64")
+        derived = pd.Series(
+            np.select([a <= 26, a < 45, a <= MAX_AGE], ["up_to_26", "27_to_44", "45_to_aow"], UNKNOWN),
+            index=frame.index, dtype="string",
+        ).where(age.notna(), UNKNOWN)
+        if "age_band" in out.columns:
+            clash = (out["age_band"] != UNKNOWN) & (derived != UNKNOWN) & (out["age_band"] != derived)
+            coll.add(clash.fillna(False), "age_band", _text(frame["age_band"]), "the band of the given age", "age_band does not match age")
+            out["age_band"] = out["age_band"].where(out["age_band"] != UNKNOWN, derived)
+        else:
+            out["age_band"] = derived
+        out["age"] = age
+
+    for s in MICRODATA_COLUMNS:
+        if s.kind == "bool" and s.name in frame.columns:
+            out[s.name] = _bool(coll, frame[s.name], s.name, s.required)
+    for s in MICRODATA_COLUMNS:
+        if s.kind == "category" and s.name not in CHARACTERISTIC_NAMES and s.name in frame.columns:
+            low = _text(frame[s.name]).str.lower().replace("", UNKNOWN)
+            coll.add(~low.isin(s.codes), s.name, _text(frame[s.name]), "one of " + ", ".join(s.codes))
+            out[s.name] = low
+    if "months_on_benefit" in frame.columns:
+        out["months_on_benefit"] = _integer(coll, frame["months_on_benefit"], "months_on_benefit", 0, 600, False, "months")
+
+    e1, e6 = out["employed_1m"], out["employed_6m"]
+    coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m only where employed_1m is true", "employed 6 months without employed 1 month")
+    for s in MICRODATA_COLUMNS:
+        if s.name.startswith("provision_") and s.name in out.columns:
+            coll.add((out[s.name].fillna(False) & ~out["provision"]).to_numpy(), s.name, _text(frame[s.name]), "a provision type only where provision is true", "provision type without provision")
+    dup = out.duplicated(["year", "person_key"], keep="first") & (key != "")
+    coll.add(dup, "person_key", key, "one row per person per year", "duplicate person-year")
+
+    if coll.problems:
+        raise IngestError(file, coll.problems, total=_count(coll.problems))
+    out["year"] = out["year"].astype("int32")
+    cols = ["person_key", "year", "municipality", *CHARACTERISTIC_NAMES]
+    return out[cols + [c for c in out.columns if c not in cols]]
+
+
+def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
+    """Canonical counts: ``year, geo_level, geography, <characteristics or NA = total>, counts``."""
+    if len(frame) == 0:
+        raise IngestError(file, [Problem(row=None, column=None, value=None, expected="at least one data row", message="the file has no data rows")])
+    frame = _rename(frame.reset_index(drop=True), AGGREGATED_COLUMNS, file)
+    _check_required(frame, AGGREGATED_COLUMNS, file)
+    coll = _Collector(row_offset)
+    out = pd.DataFrame(index=frame.index)
+    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "a year")
+    geo = _text(frame["geography"]).str.upper()
+    known = set(geography_names())
+    coll.add(~geo.isin(known), "geography", geo, "NL, an AMR code (AMxx) or a municipality code (GMxxxx) of 2020")
+    level = pd.Series(np.where(geo == NATIONAL_CODE, "national", np.where(geo.str.startswith("AM"), "amr", "municipality")), index=frame.index)
+    if level[geo.isin(known)].nunique() > 1:
+        first = level.iloc[0]
+        coll.add((level != first) & geo.isin(known), "geography", geo, f"the same geography level in every row ({first})", "mixed levels")
+    out["geo_level"] = level
+    out["geography"] = geo
+    for name in CHARACTERISTIC_NAMES:
+        out[name] = _category(coll, frame[name], name, allow_total=True) if name in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
+    counts = {}
+    for s in AGGREGATED_COLUMNS:
+        if s.kind == "count" and s.name in frame.columns:
+            counts[s.name] = _integer(coll, frame[s.name], s.name, 0, 10**9, s.required, "a count")
+            out[s.name] = counts[s.name]
+    if "provision_employed" not in out.columns:
+        out["provision_employed"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    for part, whole in (("provision", "population"), ("employed", "population"), ("sustained", "employed"), ("provision_employed", "provision"), ("provision_employed", "employed")):
+        over = (out[part] > out[whole]).fillna(False)
+        coll.add(over, part, out[part].astype("string"), f"at most {whole} ({whole} ≤ its own total)", f"{part} larger than {whole}")
+    dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES], keep="first")
+    coll.add(dup, "geography", geo, "one row per year, geography and group", "duplicate row")
+    if coll.problems:
+        raise IngestError(file, coll.problems, total=_count(coll.problems))
+    out["year"] = out["year"].astype("int32")
+    return out
+
+
+def _count(problems: list[Problem]) -> int:
+    extra = sum(int(p.message.split()[0]) for p in problems if p.row is None and p.message.endswith("more rows like these"))
+    return len(problems) - sum(1 for p in problems if p.row is None and p.message.endswith("more rows like these")) + extra

@@ -1,0 +1,96 @@
+"""The embedded DuckDB database: where it lives, its tables, and transactions.
+
+Default path: ``$KANSENSPIEGEL_DB`` if set, else ``kansenspiegel.duckdb`` in the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+DEFAULT_DB = "kansenspiegel.duckdb"
+#: Tables derived per dataset, in the order the data flows through them.
+DATA_TABLES = ("persons", "counts", "cube", "metrics")
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("KANSENSPIEGEL_DB", DEFAULT_DB))
+
+
+class Store:
+    """A DuckDB file holding datasets (persons or counts) and everything derived from them."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"no database at {self.path}; run 'kansenspiegel demo-data' or 'kansenspiegel ingest FILE' first")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = ibis.duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self._ensure_datasets_table()
+
+    def _ensure_datasets_table(self) -> None:
+        if "datasets" not in self.con.list_tables():
+            schema = ibis.schema(
+                {"name": "string", "kind": "string", "source": "string", "synthetic": "boolean", "years": "string", "rows": "int64", "loaded_at": "timestamp"}
+            )
+            self.con.create_table("datasets", schema=schema)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: on any exception every change since the start is rolled back."""
+        raw = self.con.con
+        raw.begin()
+        try:
+            yield
+        except BaseException:
+            raw.rollback()
+            raise
+        else:
+            raw.commit()
+
+    def table(self, name: str) -> ir.Table:
+        return self.con.table(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    def datasets(self) -> pd.DataFrame:
+        return self.table("datasets").order_by("name").to_pandas()
+
+    def dataset_names(self) -> list[str]:
+        return list(self.datasets()["name"])
+
+    def append(self, name: str, obj: pd.DataFrame | ir.Table) -> None:
+        """Append rows to a table, creating it from the rows' schema the first time."""
+        if self.has(name):
+            self.con.insert(name, obj)
+        else:
+            self.con.create_table(name, obj)
+
+    def delete_dataset(self, dataset: str) -> None:
+        """Remove a dataset and everything derived from it (call inside `transaction`)."""
+        for name in (*DATA_TABLES, "datasets"):
+            if self.has(name):
+                column = "name" if name == "datasets" else "dataset"
+                self._delete_where(name, column, dataset)
+
+    def _delete_where(self, table: str, column: str, value: str) -> None:
+        # Parameterised: identifiers come from our own constants, the value is bound.
+        assert table in (*DATA_TABLES, "datasets") and column in ("name", "dataset")
+        self.con.con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [value])
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
