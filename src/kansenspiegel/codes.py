@@ -66,7 +66,7 @@ AGE_BAND = Characteristic(
     label=Label("Leeftijd", "Age"),
     groups={
         "up_to_26": Label("26 jaar of jonger", "26 or younger"),
-        "27_to_44": Label("27 tot 45 jaar", "27 to 45"),
+        "27_to_44": Label("27 tot 45 jaar", "27 up to 45"),
         "45_to_aow": Label("45 tot AOW-leeftijd", "45 to state pension age"),
     },
     total_label=Label("Totaal leeftijd bekend", "Total, age known"),

@@ -78,13 +78,15 @@ class Store:
         """Remove a dataset and everything derived from it (call inside `transaction`)."""
         for name in (*DATA_TABLES, "datasets"):
             if self.has(name):
-                column = "name" if name == "datasets" else "dataset"
-                self._delete_where(name, column, dataset)
+                self.delete_rows(name, dataset)
 
-    def _delete_where(self, table: str, column: str, value: str) -> None:
-        # Parameterised: identifiers come from our own constants, the value is bound.
-        assert table in (*DATA_TABLES, "datasets") and column in ("name", "dataset")
-        self.con.con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [value])
+    def delete_rows(self, table: str, dataset: str) -> None:
+        """Delete one dataset's rows from one of our tables."""
+        # Parameterised: the identifiers come from our own constants, the value is bound.
+        if table not in (*DATA_TABLES, "datasets"):
+            raise ValueError(f"not a data table: {table}")
+        column = "name" if table == "datasets" else "dataset"
+        self.con.con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [dataset])
 
     def close(self) -> None:
         self.con.disconnect()

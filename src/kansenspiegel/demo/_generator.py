@@ -271,9 +271,9 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
     u = rng.random(n_total)
     p_low = 0.38 + 0.17 * nonwest + 0.10 * old - 0.08 * young
     education = np.where(u < p_low, "low", np.where(u < p_low + 0.14 - 0.04 * nonwest, "high", "medium"))
-    language = np.where(rng.random(n_total) < 0.02 + 0.43 * nonwest + 0.13 * west + 0.1 * (nonwest & old), "below_b1", "b1_or_above")
+    language = np.where(rng.random(n_total) < 0.02 + 0.38 * nonwest + 0.13 * west + 0.1 * (nonwest & old) + 0.1 * (nonwest & female), "below_b1", "b1_or_above")
     months = np.minimum(rng.gamma(1.3, 22 + 30 * old + 8 * female - 12 * young), 480).astype(np.int64)
-    recent_work = rng.random(n_total) < 0.42 - 0.15 * old + 0.08 * young - 0.002 * np.minimum(months, 60)
+    recent_work = rng.random(n_total) < 0.46 - 0.15 * old + 0.08 * young - 0.12 * female - 0.002 * np.minimum(months, 60)
 
     sp = g["household_type"] == "single_parent"
     mid = g["age_band"] == "27_to_44"

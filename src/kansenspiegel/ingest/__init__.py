@@ -1,0 +1,22 @@
+"""Stage 1: read a file, validate it against the data contract, load it in one transaction."""
+
+from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, contract_markdown
+from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame
+from kansenspiegel.ingest._read import read_table
+from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+
+__all__ = [
+    "AGGREGATED_COLUMNS",
+    "MICRODATA_COLUMNS",
+    "IngestError",
+    "IngestResult",
+    "Problem",
+    "build",
+    "contract_markdown",
+    "ingest_file",
+    "ingest_frame",
+    "read_table",
+    "validate_aggregated",
+    "validate_microdata",
+]

@@ -37,9 +37,9 @@ class IngestError(Exception):
 
     def __init__(self, file: str | Path, problems: list[Problem], total: int | None = None) -> None:
         self.file = str(file)
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: p.row or 0)  # stable: columns keep their order
         self.total = total if total is not None else len(problems)
-        lines = [p.describe(self.file) for p in problems[:MAX_LISTED]]
+        lines = [p.describe(self.file) for p in self.problems[:MAX_LISTED]]
         more = self.total - len(lines)
         if more > 0:
             lines.append(f"... and {more} more problem(s)")

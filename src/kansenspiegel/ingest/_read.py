@@ -17,11 +17,11 @@ def read_table(path: Path) -> tuple[pd.DataFrame, int]:
     """Read a file; return the frame and the row number of its first data row (header = row 1)."""
     path = Path(path)
     if not path.exists():
-        raise IngestError(path, [Problem(None, None, None, "an existing file", "file not found")])
+        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="an existing file", message="file not found")])
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(
-            path, [Problem(None, None, suffix or "(none)", "a .csv, .xlsx or .parquet file", "unsupported file type")]
+            path, [Problem(row=None, column=None, value=suffix or "(none)", expected="a .csv, .xlsx or .parquet file", message="unsupported file type")]
         )
     try:
         if suffix == ".parquet":
@@ -33,13 +33,13 @@ def read_table(path: Path) -> tuple[pd.DataFrame, int]:
     except IngestError:
         raise
     except Exception as exc:  # a reader's own error: report it, never a traceback
-        raise IngestError(path, [Problem(None, None, None, "a readable file", f"cannot read: {exc}")]) from exc
+        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="a readable file", message=f"cannot read: {exc}")]) from exc
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
-        raise IngestError(path, [Problem(None, None, None, "a header row and data rows", "the file is empty")])
+        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="a header row and data rows", message="the file is empty")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -103,7 +103,7 @@ def _bool(coll: _Collector, raw: pd.Series, name: str, required: bool) -> pd.Ser
     low = _text(raw).str.lower()
     is_true, is_false = low.isin(_TRUE), low.isin(_FALSE)
     empty = low == ""
-    bad = ~(is_true | is_false | (empty & ~required))
+    bad = ~(is_true | is_false | (empty & (not required)))
     coll.add(bad, name, _text(raw), "true/false (also 1/0, ja/nee)" + ("" if not required else ", not empty"))
     out = pd.Series(is_true.to_numpy(), index=raw.index, dtype="boolean")
     return out.mask(empty) if not required else out.fillna(False).astype(bool)
@@ -119,7 +119,7 @@ def _integer(coll: _Collector, raw: pd.Series, name: str, low: int, high: int, r
         empty = text == ""
         num = pd.to_numeric(text.str.replace(r"\.0$", "", regex=True), errors="coerce")
     not_int = num.isna() | (num != np.floor(num))
-    bad_type = not_int & ~(empty & ~required)
+    bad_type = not_int & ~(empty & (not required))
     coll.add(bad_type, name, text, f"a whole number ({what})")
     out_of_range = ~not_int & ((num < low) | (num > high))
     coll.add(out_of_range, name, text, f"{what} between {low} and {high}", message="impossible value")

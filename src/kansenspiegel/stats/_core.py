@@ -27,6 +27,8 @@ def wilson_interval(count: object, n: object, alpha: float = ALPHA) -> tuple[np.
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
     bad = ~(n > 0)
     low, high = centre - half, centre + half
+    low[x == 0] = 0.0  # exact bounds where rounding error would leave 1e-17
+    high[x == n] = 1.0
     low[bad] = np.nan
     high[bad] = np.nan
     return np.clip(low, 0, 1), np.clip(high, 0, 1)

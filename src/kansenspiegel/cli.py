@@ -1,0 +1,198 @@
+"""The command line: thin commands over `Mirror` and the ingest functions."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, TABLE_2_1_CHARACTERISTICS
+from kansenspiegel.ingest import IngestError, ingest_file, ingest_frame
+from kansenspiegel.mirror import Mirror
+from kansenspiegel.store import DEFAULT_DB, Store
+
+app = typer.Typer(
+    help="Kansenspiegel: where do people on social assistance (bijstand) get unequal chances on their way to work?",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help=f"DuckDB database file [default: $KANSENSPIEGEL_DB or ./{DEFAULT_DB}]", show_default=False),
+]
+DatasetOption = Annotated[Optional[str], typer.Option("--dataset", help="Dataset name [default: the only one, or 'demo']")]
+
+
+class Format(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Kind(str, Enum):
+    auto = "auto"
+    microdata = "microdata"
+    aggregated = "aggregated"
+
+
+class Lang(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
+@contextmanager
+def _progress(description: str) -> Iterator:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(description)
+        yield lambda message: bar.update(task, description=f"{description}: {message}")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _years(spec: str) -> list[int]:
+    try:
+        if "-" in spec:
+            a, b = spec.split("-", 1)
+            return list(range(int(a), int(b) + 1))
+        return [int(y) for y in spec.split(",")]
+    except ValueError:
+        _fail(f"--years must look like 2015-2021 or 2017,2018 (got {spec!r})")
+        raise
+
+
+@app.command("demo-data")
+def demo_data(
+    db: DbOption = None,
+    years: Annotated[str, typer.Option(help="Years to generate, e.g. 2015-2021 or 2018")] = "2015-2021",
+    seed: Annotated[int, typer.Option(help="Random seed")] = 2018,
+    output: Annotated[Optional[Path], typer.Option(help="Also write the microdata to this Parquet file")] = None,
+    ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Load it into the database as dataset 'demo'")] = True,
+) -> None:
+    """Generate the SYNTHETIC national demo microdata (2018 calibrated to the report's Table 2.1)."""
+    from kansenspiegel.demo import generate
+
+    wanted = _years(years)
+    with _progress("demo data") as step:
+        step(f"generating {len(wanted)} year(s)")
+        frame = generate(years=wanted, seed=seed)
+        if output is not None:
+            step(f"writing {output}")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(output, index=False)
+        if ingest:
+            with Store(db) as store:
+                result = ingest_frame(store, frame, source="demo (synthetic)", dataset="demo", kind="microdata", replace=True, synthetic=True, progress=step)
+    err.print(f"synthetic demo data: {len(frame):,} person-years, years {wanted[0]}–{wanted[-1]}")
+    if ingest:
+        err.print(f"loaded as dataset 'demo' into {store.path} ({result.cube_rows:,} cube rows, {result.metric_rows:,} metric rows)")
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV (; or ,), XLSX or Parquet file following the data contract")],
+    db: DbOption = None,
+    dataset: Annotated[Optional[str], typer.Option(help="Dataset name [default: the file name]")] = None,
+    kind: Annotated[Kind, typer.Option(help="microdata (one row per person per year) or aggregated (counts)")] = Kind.auto,
+    replace: Annotated[bool, typer.Option(help="Replace a dataset of the same name")] = False,
+) -> None:
+    """Validate a file and load it, with its cube and metrics, in one transaction."""
+    with Store(db) as store:
+        try:
+            with _progress(f"ingest {file.name}") as step:
+                result = ingest_file(store, file, dataset=dataset, kind=kind.value, replace=replace, progress=step)
+        except IngestError as exc:
+            _fail(str(exc))
+    err.print(f"loaded {result.rows:,} rows ({result.kind}) as dataset '{result.dataset}', years {', '.join(map(str, result.years))}")
+
+
+@app.command()
+def datasets(db: DbOption = None) -> None:
+    """List the datasets in the database."""
+    with Store(db) as store:
+        sys.stdout.write(store.datasets().to_csv(index=False))
+
+
+def _open(db: Optional[Path], dataset: Optional[str]) -> Mirror:
+    try:
+        return Mirror.open(db, dataset=dataset)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+        raise
+
+
+@app.command()
+def metrics(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet)")],
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+    year: Annotated[Optional[int], typer.Option(help="Only this year")] = None,
+    geography: Annotated[Optional[str], typer.Option(help="Only this geography (NL, AMxx, GMxxxx)")] = None,
+    format: Annotated[Optional[Format], typer.Option(help="csv or parquet [default: from the file name]")] = None,
+) -> None:
+    """Write the metric table (long format, exact values for analysts) as CSV or Parquet."""
+    mirror = _open(db, dataset)
+    fmt = format or (Format.parquet if output.suffix.lower() == ".parquet" else Format.csv)
+    try:
+        if year is None and geography is None:
+            table = mirror.metrics
+        else:
+            years = [year] if year is not None else list(mirror.years)
+            import pandas as pd
+
+            table = pd.concat([mirror.by_group(year=y, geography=geography or "NL") for y in years], ignore_index=True)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt is Format.parquet:
+        table.to_parquet(output, index=False)
+    else:
+        table.to_csv(output, index=False)
+    err.print(f"wrote {len(table):,} metric rows to {output}" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
+
+
+@app.command()
+def table(
+    year: Annotated[int, typer.Option(help="Reference year")],
+    geography: Annotated[str, typer.Option(help="NL, an AMR code (AM05) or a municipality code (GM0363)")] = "NL",
+    characteristic: Annotated[
+        Optional[str], typer.Option(help=f"One of {', '.join(CHARACTERISTIC_NAMES)}, or 'all' [default: those of Table 2.1]")
+    ] = None,
+    lang: Annotated[Lang, typer.Option(help="Group labels in Dutch or English")] = Lang.nl,
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+) -> None:
+    """Print the Table 2.1 layout (CSV): counts rounded to tens, shares in whole percent."""
+    if characteristic is None:
+        chars: tuple[str, ...] = TABLE_2_1_CHARACTERISTICS
+    elif characteristic == "all":
+        chars = CHARACTERISTIC_NAMES
+    elif characteristic in CHARACTERISTIC_NAMES:
+        chars = (characteristic,)
+    else:
+        _fail(f"unknown characteristic {characteristic!r}; choose from {', '.join(CHARACTERISTIC_NAMES)} or all")
+        raise AssertionError
+    mirror = _open(db, dataset)
+    try:
+        out = mirror.table(year=year, geography=geography.upper(), characteristics=chars, lang=lang.value)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+    if mirror.synthetic:
+        err.print("note: SYNTHETIC demo data — not real figures")
+    sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

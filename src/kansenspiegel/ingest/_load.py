@@ -1,0 +1,153 @@
+"""Load a validated dataset into the database, with its cube and metrics, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import ibis
+import pandas as pd
+
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_TYPES
+from kansenspiegel.cube import fine_counts, rollup
+from kansenspiegel.geography import municipalities
+from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._read import read_table
+from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+from kansenspiegel.stats import compute_metrics
+from kansenspiegel.store import Store
+
+Kind = Literal["auto", "microdata", "aggregated"]
+Progress = Callable[[str], None]
+
+PERSONS_SCHEMA = ibis.schema(
+    {
+        "dataset": "string",
+        "person_key": "string",
+        "year": "int32",
+        "municipality": "string",
+        **{c: "string" for c in CHARACTERISTIC_NAMES},
+        "age": "int64",
+        "provision": "boolean",
+        **{f"provision_{c}": "boolean" for c in PROVISION_TYPES},
+        "employed_1m": "boolean",
+        "employed_6m": "boolean",
+        "education_level": "string",
+        "dutch_language_level": "string",
+        "months_on_benefit": "int64",
+        "recent_work_experience": "boolean",
+    }
+)
+COUNTS_SCHEMA = ibis.schema(
+    {
+        "dataset": "string",
+        "year": "int32",
+        "geo_level": "string",
+        "geography": "string",
+        **{c: "string" for c in CHARACTERISTIC_NAMES},
+        **{c: "int64" for c in COUNT_COLUMNS},
+    }
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    dataset: str
+    kind: str
+    rows: int
+    years: tuple[int, ...]
+    cube_rows: int
+    metric_rows: int
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def detect_kind(frame: pd.DataFrame) -> str:
+    cols = {str(c).strip().lower() for c in frame.columns}
+    return "aggregated" if "population" in cols and "person_key" not in cols else "microdata"
+
+
+def ingest_file(store: Store, path: str | Path, *, dataset: str | None = None, kind: Kind = "auto", replace: bool = False, synthetic: bool = False, progress: Progress = _quiet) -> IngestResult:
+    """Read, validate and load a file. On any problem nothing is stored and `IngestError` says why."""
+    path = Path(path)
+    progress(f"reading {path.name}")
+    frame, first_row = read_table(path)
+    return ingest_frame(store, frame, source=str(path), first_row=first_row, dataset=dataset or path.stem, kind=kind, replace=replace, synthetic=synthetic, progress=progress)
+
+
+def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str, first_row: int = 1, kind: Kind = "auto", replace: bool = False, synthetic: bool = False, progress: Progress = _quiet) -> IngestResult:
+    """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset``."""
+    kind_used = detect_kind(frame) if kind == "auto" else kind
+    progress("validating")
+    if kind_used == "microdata":
+        clean = validate_microdata(frame, source, first_row)
+    else:
+        clean = validate_aggregated(frame, source, first_row)
+    years = tuple(sorted(int(y) for y in clean["year"].unique()))
+    exists = dataset in store.dataset_names()
+    if exists and not replace:
+        raise IngestError(source, [Problem(row=None, column=None, value=dataset, expected="a new dataset name, or --replace", message="dataset already exists")])
+    with store.transaction():
+        if exists:
+            store.delete_dataset(dataset)
+        if kind_used == "microdata":
+            progress("storing persons")
+            persons = _conform(clean.assign(dataset=dataset), PERSONS_SCHEMA)
+            if not store.has("persons"):
+                store.con.create_table("persons", schema=PERSONS_SCHEMA)
+            store.con.insert("persons", persons)
+            progress("counting")
+            counts_expr = fine_counts(store.table("persons").filter(ibis._.dataset == dataset))
+        else:
+            counts_expr = ibis.memtable(_conform(clean.assign(dataset=dataset), COUNTS_SCHEMA), schema=COUNTS_SCHEMA)
+        if not store.has("counts"):
+            store.con.create_table("counts", schema=COUNTS_SCHEMA)
+        store.con.insert("counts", counts_expr.select(*COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA))
+        cube_rows, metric_rows = build(store, dataset, progress=progress)
+        store.append(
+            "datasets",
+            pd.DataFrame(
+                {
+                    "name": [dataset],
+                    "kind": [kind_used],
+                    "source": [Path(source).name],
+                    "synthetic": [synthetic],
+                    "years": [",".join(map(str, years))],
+                    "rows": [len(clean)],
+                    "loaded_at": [dt.datetime.now().replace(microsecond=0)],
+                }
+            ),
+        )
+    return IngestResult(dataset, kind_used, len(clean), years, cube_rows, metric_rows)
+
+
+def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[int, int]:
+    """(Re)compute the cube and the metric table of one dataset from its stored counts."""
+    progress("building the cube")
+    counts = store.table("counts").filter(ibis._.dataset == dataset)
+    cube_expr = rollup(counts, ibis.memtable(municipalities()[["gm_code", "amr_code"]]))
+    for name in ("cube", "metrics"):
+        if store.has(name):
+            store.delete_rows(name, dataset)
+    store.append("cube", cube_expr)
+    progress("computing metrics")
+    cube = store.table("cube").filter(ibis._.dataset == dataset).to_pandas()
+    metrics = compute_metrics(cube)
+    store.append("metrics", metrics)
+    return len(cube), len(metrics)
+
+
+def _conform(frame: pd.DataFrame, schema: ibis.Schema) -> pd.DataFrame:
+    """Frame with exactly the schema's columns (absent optional ones as missing values)."""
+    out = pd.DataFrame(index=frame.index)
+    for name, dtype in schema.items():
+        if name in frame.columns:
+            out[name] = frame[name]
+        else:
+            out[name] = pd.Series(pd.NA, index=frame.index, dtype="string" if dtype.is_string() else ("boolean" if dtype.is_boolean() else "Int64"))
+    return out

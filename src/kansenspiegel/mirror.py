@@ -1,0 +1,173 @@
+"""`Mirror`: the Python API — one object to compute and query the equal-opportunities mirror.
+
+>>> from kansenspiegel import Mirror
+>>> m = Mirror.open("kansenspiegel.duckdb")                       # doctest: +SKIP
+>>> m.by_group(year=2018, geography="AM05", characteristics="gender", moment="employed")  # doctest: +SKIP
+>>> m.table(year=2018, geography="NL")                            # Table 2.1 layout  # doctest: +SKIP
+
+Every query returns a pandas DataFrame (``.to_arrow()`` on the result's source gives Arrow).
+The CLI and the web are thin layers over this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
+from kansenspiegel.disclosure import PUBLIC, Policy
+from kansenspiegel.geography import geography_names
+from kansenspiegel.ingest import ingest_frame
+from kansenspiegel.store import Store
+from kansenspiegel.tables import table_2_1
+
+__all__ = ["Mirror"]
+
+
+class Mirror:
+    """The mirror of one dataset: its cube of counts and its metric table.
+
+    Build it with `Mirror.open` (a database written by ``kansenspiegel ingest``),
+    `Mirror.from_microdata` or `Mirror.from_counts` (a DataFrame following the data contract;
+    computed in an in-memory DuckDB). Results are computed once, at ingest; queries only filter.
+    """
+
+    def __init__(self, *, store: Store, dataset: str | None = None) -> None:
+        names = store.dataset_names()
+        if dataset is None:
+            if len(names) == 1:
+                dataset = names[0]
+            elif "demo" in names:
+                dataset = "demo"
+            else:
+                raise ValueError(f"choose a dataset: {', '.join(names) or '(none loaded yet)'}")
+        if dataset not in names:
+            raise ValueError(f"unknown dataset {dataset!r}; loaded: {', '.join(names) or '(none)'}")
+        self._store = store
+        self._dataset = dataset
+        info = store.datasets().set_index("name").loc[dataset]
+        self._synthetic = bool(info["synthetic"])
+        self._years = tuple(int(y) for y in str(info["years"]).split(","))
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, dataset: str | None = None) -> Mirror:
+        """The mirror of a dataset in a database file (read-only)."""
+        return cls(store=Store(path, read_only=True), dataset=dataset)
+
+    @classmethod
+    def from_microdata(cls, frame: pd.DataFrame, *, dataset: str = "data", synthetic: bool = False) -> Mirror:
+        """Compute the mirror of person rows (validated against the data contract) in memory."""
+        store = Store(":memory:")
+        ingest_frame(store, frame, source="<DataFrame>", dataset=dataset, kind="microdata", synthetic=synthetic)
+        return cls(store=store, dataset=dataset)
+
+    @classmethod
+    def from_counts(cls, frame: pd.DataFrame, *, dataset: str = "data") -> Mirror:
+        """Compute the mirror of aggregated counts (e.g. a CBS table) in memory."""
+        store = Store(":memory:")
+        ingest_frame(store, frame, source="<DataFrame>", dataset=dataset, kind="aggregated")
+        return cls(store=store, dataset=dataset)
+
+    # -- what it holds ------------------------------------------------------------------------
+    @property
+    def dataset(self) -> str:
+        return self._dataset
+
+    @property
+    def synthetic(self) -> bool:
+        """True for the demo data: everything shown from it must say so."""
+        return self._synthetic
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self._years
+
+    @property
+    def cube(self) -> pd.DataFrame:
+        """All counts: one row per year x geography x grouping x group."""
+        return self._table("cube").to_pandas()
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """All metrics, long format: one row per year x geography x grouping x group x moment."""
+        return self._table("metrics").to_pandas()
+
+    def to_arrow(self) -> pa.Table:
+        """The metric table as an Arrow table."""
+        return self._table("metrics").to_pyarrow()
+
+    # -- queries ------------------------------------------------------------------------------
+    def by_group(
+        self,
+        *,
+        year: int,
+        geography: str = NATIONAL_CODE,
+        characteristics: str | Sequence[str] | None = None,
+        moment: str | None = None,
+    ) -> pd.DataFrame:
+        """Metrics per group for one year and geography; ``characteristics`` picks the grouping
+        (one name or up to three; ``None`` = every grouping), ``moment`` one moment."""
+        t = self._cell_filter(self._table("metrics"), year, geography)
+        if characteristics is not None:
+            t = t.filter(t.grouping == self._grouping(characteristics))
+        if moment is not None:
+            if moment not in MOMENTS:
+                raise ValueError(f"unknown moment {moment!r}; choose from {', '.join(MOMENTS)}")
+            t = t.filter(t.moment == moment)
+        return t.to_pandas()
+
+    def overall(self, *, year: int, geography: str = NATIONAL_CODE) -> pd.DataFrame:
+        """The funnel: everyone's counts and chances at each moment, with the national figure."""
+        t = self._cell_filter(self._table("metrics"), year, geography)
+        t = t.filter(t.grouping == ALL)
+        return t.select("geography", "moment", "denominator", "count", "rate", "rate_ci_low", "rate_ci_high", "national_rate").to_pandas()
+
+    def counts(self, *, year: int, geography: str = NATIONAL_CODE, characteristics: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Rows of the cube (exact counts) for one year and geography."""
+        t = self._cell_filter(self._table("cube"), year, geography)
+        if characteristics is not None:
+            t = t.filter(t.grouping == self._grouping(characteristics))
+        return t.to_pandas()
+
+    def table(
+        self,
+        *,
+        year: int,
+        geography: str = NATIONAL_CODE,
+        characteristics: Sequence[str] = TABLE_2_1_CHARACTERISTICS,
+        lang: Lang = "nl",
+        policy: Policy = PUBLIC,
+    ) -> pd.DataFrame:
+        """The report's Table 2.1 layout, published under ``policy`` (rounded, small cells hidden)."""
+        t = self._cell_filter(self._table("cube"), year, geography)
+        t = t.filter(t.grouping.isin(list(characteristics)))
+        return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _table(self, name: str) -> ir.Table:
+        t = self._store.table(name)
+        return t.filter(t.dataset == self._dataset)
+
+    def _cell_filter(self, t: ir.Table, year: int, geography: str) -> ir.Table:
+        if year not in self._years:
+            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+        if geography not in geography_names():
+            raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+        return t.filter((t.year == year) & (t.geography == geography))
+
+    @staticmethod
+    def _grouping(characteristics: str | Sequence[str]) -> str:
+        chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
+        if len(chars) > 3:
+            raise ValueError("at most three characteristics can be combined")
+        return grouping_name(chars) if chars != [ALL] else ALL
+
+    def __repr__(self) -> str:
+        flag = ", synthetic" if self._synthetic else ""
+        return f"<Mirror dataset={self._dataset!r} years={self._years[0]}–{self._years[-1]}{flag}>"
+

@@ -1,0 +1,61 @@
+"""Published table layouts built from the cube (always through a disclosure `Policy`).
+
+`table_2_1` gives the layout of the report's Table 2.1: per characteristic and group the
+count and share at each moment, counts rounded, shares in whole percent computed from the
+published (rounded) counts, and a total row per characteristic over the known values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kansenspiegel.codes import CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang
+from kansenspiegel.disclosure import PUBLIC, SUPPRESSED, Policy
+
+TABLE_2_1_MOMENTS = ("population", "provision", "employed", "sustained")
+TABLE_2_1_COLUMNS = (
+    "characteristic",
+    "group",
+    *(c for m in TABLE_2_1_MOMENTS for c in (m, f"{m}_share_pct")),
+)
+
+
+def _pct(part: np.ndarray, whole: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor(100 * part / whole + 0.5)
+
+
+def table_2_1(
+    cube: pd.DataFrame,
+    characteristics: tuple[str, ...] | list[str] = TABLE_2_1_CHARACTERISTICS,
+    *,
+    lang: Lang = "nl",
+    policy: Policy = PUBLIC,
+) -> pd.DataFrame:
+    """Table 2.1 for the cube rows of one dataset, year and geography (values as text)."""
+    blocks = []
+    for name in characteristics:
+        spec = CHARACTERISTICS[name]
+        rows = cube[cube.grouping == name].set_index(name).reindex([c for c in spec.codes if c in set(cube.loc[cube.grouping == name, name])])
+        known = rows.index != UNKNOWN
+        block = pd.DataFrame({"characteristic": name, "group": [spec.group_label(c, lang) for c in rows.index]})
+        total = {"characteristic": name, "group": spec.total_label(lang)}
+        pop_hidden = policy.suppressed(rows["population"].to_numpy())
+        for moment in TABLE_2_1_MOMENTS:
+            exact = rows[moment].to_numpy(dtype="float64")
+            hidden = policy.suppressed(exact) | pop_hidden
+            shown = policy.round(exact)
+            # CBS prints the sum of the rounded groups; when a group is hidden its rounded
+            # count must not be recoverable from the total, so the exact total is rounded instead.
+            total_count = shown[known].sum() if not hidden[known].any() else policy.round(exact[known].sum())
+            share = _pct(shown, total_count)
+            block[moment] = np.where(hidden, SUPPRESSED, shown.astype("int64").astype(str))
+            block[f"{moment}_share_pct"] = np.where(hidden, SUPPRESSED, np.where(known, share.astype("int64").astype(str), ""))
+            total[moment] = str(int(total_count)) if not policy.suppressed([total_count])[0] else SUPPRESSED
+            total[f"{moment}_share_pct"] = "100"
+        unknown_rows = block[~known]
+        blocks.extend([block[known], pd.DataFrame([total]), unknown_rows])
+    if not blocks:
+        return pd.DataFrame(columns=list(TABLE_2_1_COLUMNS))
+    return pd.concat(blocks, ignore_index=True)[list(TABLE_2_1_COLUMNS)]

@@ -1,0 +1,59 @@
+"""Shared fixtures: a small hand-made microdata set, and the 2018 demo database (built once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kansenspiegel.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_persons(n: int = 600, seed: int = 1, municipalities: tuple[str, ...] = ("GM0363", "GM0362", "GM0599", "GM0088")) -> pd.DataFrame:
+    """Random microdata following the data contract (small enough to check by hand)."""
+    rng = np.random.default_rng(seed)
+    employed = rng.random(n) < 0.3
+    return pd.DataFrame(
+        {
+            "person_key": [f"p{i}" for i in range(n)],
+            "year": rng.choice([2018, 2019], n),
+            "municipality": rng.choice(municipalities, n),
+            "gender": rng.choice(["female", "male", "unknown"], n, p=[0.5, 0.45, 0.05]),
+            "age_band": rng.choice(["up_to_26", "27_to_44", "45_to_aow"], n),
+            "migration_background": rng.choice(["non_western", "western", "dutch"], n),
+            "household_type": rng.choice(["single_parent", "single_person", "couple", "other"], n),
+            "target_group_register": rng.choice(["yes", "no"], n, p=[0.1, 0.9]),
+            "provision": rng.random(n) < 0.5,
+            "employed_1m": employed,
+            "employed_6m": employed & (rng.random(n) < 0.7),
+        }
+    )
+
+
+@pytest.fixture
+def persons() -> pd.DataFrame:
+    return make_persons()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "test.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_2018_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the synthetic demo data of 2018, built once through the CLI."""
+    from typer.testing import CliRunner
+
+    from kansenspiegel.cli import app
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    result = CliRunner().invoke(app, ["demo-data", "--db", str(path), "--years", "2018"])
+    assert result.exit_code == 0, result.output
+    return path
