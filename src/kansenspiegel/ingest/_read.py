@@ -25,7 +25,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, int]:
         )
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(path), 1
+            return pd.read_parquet(path), 2  # numbered like a spreadsheet too: first record = row 2
         if suffix == ".xlsx":
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
             return frame, 2

@@ -1,0 +1,92 @@
+"""The command line, as a user types it (CliRunner runs the real commands on real files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from kansenspiegel import Mirror
+from kansenspiegel.cli import app
+from kansenspiegel.stats import METRIC_COLUMNS
+from tests.conftest import make_persons
+
+runner = CliRunner()
+
+
+def test_table_all_characteristics_in_english(demo_2018_db: Path) -> None:
+    result = runner.invoke(app, ["table", "--year", "2018", "--geography", "AM05", "--characteristic", "all", "--lang", "en", "--db", str(demo_2018_db)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "characteristic,group,population,population_share_pct,provision,provision_share_pct,employed,employed_share_pct,sustained,sustained_share_pct"
+    assert any(line.startswith("target_group_register,In target-group register,") for line in lines)
+    assert any(line.startswith("gender,Women,") for line in lines)
+
+
+def test_table_of_a_small_municipality_suppresses_small_cells(demo_2018_db: Path) -> None:
+    result = runner.invoke(app, ["table", "--year", "2018", "--geography", "GM0088", "--characteristic", "household_type", "--db", str(demo_2018_db)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
+    exact = Mirror.open(demo_2018_db).counts(year=2018, geography="GM0088", characteristics="household_type").set_index("household_type")
+    for row in table[table.group != "Totaal burgerlijke staat bekend"].itertuples():
+        code = {"Eenouderhuishouden": "single_parent", "Eenpersoonshuishouden": "single_person", "Overig, institutioneel of onbekend": "other"}.get(row.group, "couple")
+        if code not in exact.index:
+            continue
+        for moment in ("population", "provision", "employed", "sustained"):
+            shown = getattr(row, moment)
+            if exact.loc[code, moment] < 10 or exact.loc[code, "population"] < 10:
+                assert shown == "." and getattr(row, f"{moment}_share_pct") == "."
+            else:
+                assert int(shown) % 10 == 0 and abs(int(shown) - exact.loc[code, moment]) <= 5
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_metrics_export(demo_2018_db: Path, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"metrics{suffix}"
+    result = runner.invoke(app, ["metrics", "--db", str(demo_2018_db), "--year", "2018", "--geography", "AM05", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+    assert list(table.columns) == list(METRIC_COLUMNS)
+    expected = Mirror.open(demo_2018_db).by_group(year=2018, geography="AM05")
+    assert len(table) == len(expected) and set(table.moment) == {"provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"}
+
+
+def test_ingest_then_table(tmp_path: Path) -> None:
+    db, source = tmp_path / "own.duckdb", tmp_path / "clients.csv"
+    make_persons(500, municipalities=("GM0268",)).to_csv(source, sep=";", index=False)
+    result = runner.invoke(app, ["ingest", str(source), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "dataset 'clients'" in result.stderr
+    listed = runner.invoke(app, ["datasets", "--db", str(db)])
+    assert "clients,microdata,clients.csv,False" in listed.stdout
+    table = runner.invoke(app, ["table", "--year", "2019", "--geography", "GM0268", "--characteristic", "gender", "--db", str(db)])
+    assert table.exit_code == 0 and "Totaal geslacht bekend" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["table", "--year", "2018", "--geography", "GM9999"], "unknown geography 'GM9999'"),
+        (["table", "--year", "1999"], "no data for year 1999"),
+        (["table", "--year", "2018", "--characteristic", "shoe_size"], "unknown characteristic 'shoe_size'"),
+    ],
+)
+def test_clear_errors(demo_2018_db: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, [*args, "--db", str(demo_2018_db)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["table", "--year", "2018", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2 and "no database at" in result.stderr
+
+
+def test_bad_file_exit_code_and_message(tmp_path: Path) -> None:
+    source = tmp_path / "bad.csv"
+    make_persons(5).drop(columns=["provision"]).to_csv(source, index=False)
+    result = runner.invoke(app, ["ingest", str(source), "--db", str(tmp_path / "db.duckdb")])
+    assert result.exit_code == 2
+    assert "bad.csv" in result.stderr and "column 'provision'" in result.stderr and "missing column" in result.stderr
