@@ -64,16 +64,23 @@ def benjamini_hochberg(p_values: object, families: object | None = None) -> np.n
     ok = ~np.isnan(p)
     if not ok.any():
         return q
-    fam = np.zeros(len(p), dtype=np.int64) if families is None else pd.factorize(np.asarray(families, dtype=object))[0]
+    if families is None:
+        fam = np.zeros(len(p), dtype=np.int64)
+    else:
+        fam = np.asarray(families)
+        fam = fam - fam.min() if fam.dtype.kind in "iu" else pd.factorize(fam)[0]
     pv, fv, idx = p[ok], fam[ok], np.flatnonzero(ok)
     # Sort by family, then by p descending: a running minimum then gives the step-up adjustment.
-    order = np.lexsort((-pv, fv))
+    order = np.argsort(-pv)  # ties in p get the same q whatever their order
+    order = order[np.argsort(fv[order], kind="stable")]  # integer keys: a fast radix sort
     pv, fv, idx = pv[order], fv[order], idx[order]
-    m = np.bincount(fv)[fv]  # family size per entry
-    start = np.r_[0, np.flatnonzero(np.diff(fv)) + 1]
-    pos_in_family = np.arange(len(pv)) - np.repeat(start, np.diff(np.r_[start, len(pv)]))
-    rank = m - pos_in_family  # rank of p ascending, 1 = smallest
-    raw = pv * m / rank
-    adjusted = pd.Series(raw).groupby(fv).cummin().to_numpy()
-    q[idx] = np.minimum(adjusted, 1.0)
+    size = np.bincount(fv)
+    m = size[fv]  # family size per entry
+    start = np.cumsum(size) - size  # first position of each family in the sorted order
+    rank = m - (np.arange(len(pv)) - start[fv])  # rank of p ascending, 1 = smallest
+    raw = np.minimum(pv * m / rank, 1.0)
+    # Running minimum within each family without a loop: later families get smaller offsets,
+    # so a minimum never carries over from one family into the next.
+    offset = 2.0 * (fv.max() - fv)
+    q[idx] = np.minimum.accumulate(raw + offset) - offset
     return q

@@ -68,6 +68,15 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _family_ids(cube: pd.DataFrame, fdr_family: Sequence[str], k: int) -> np.ndarray:
+    """Family label of every metric row (cube rows repeated once per moment)."""
+    by = [c for c in fdr_family if c != "moment"]
+    per_cell = cube.groupby(by, sort=False).ngroup().to_numpy() if by else np.zeros(len(cube), dtype=np.int64)
+    if "moment" in fdr_family:
+        return np.concatenate([per_cell * k + i for i in range(k)])
+    return np.tile(per_cell, k)
+
+
 def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_FAMILY) -> pd.DataFrame:
     """The long metric table of a cube (see the module docstring)."""
     cube = cube.reset_index(drop=True)
@@ -89,39 +98,56 @@ def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_F
     is_national = (cube.geo_level == "national").to_numpy()
     is_all = (cube.grouping == ALL).to_numpy()
 
-    frames = []
+    columns: dict[str, list[np.ndarray]] = {}
+
+    def put(name: str, values: np.ndarray) -> None:
+        columns.setdefault(name, []).append(np.asarray(values, dtype="float64"))
+
     for moment in MOMENTS.values():
         x, n = counts[moment.count], counts[moment.base]
-        out = cube[[*CELL, *CHARACTERISTIC_NAMES]].copy()
-        out["moment"] = moment.name
-        out["population"] = counts["population"]
-        out["denominator"] = n
-        out["count"] = x
+        put("population", counts["population"])
+        put("denominator", n)
+        put("count", x)
         share_d = np.where(known, _div(n, known_total[moment.base]), np.nan)
         share_m = np.where(known, _div(x, known_total[moment.count]), np.nan)
-        out["share_of_denominator"] = share_d
-        out["share_of_moment"] = share_m
-        out["representation_gap_pp"] = 100 * (share_m - share_d)
-        out["rate"] = _div(x, n)
-        out["rate_ci_low"], out["rate_ci_high"] = wilson_interval(x, n)
+        put("share_of_denominator", share_d)
+        put("share_of_moment", share_m)
+        put("representation_gap_pp", 100 * (share_m - share_d))
+        rate = _div(x, n)
+        put("rate", rate)
+        low, high = wilson_interval(x, n)
+        put("rate_ci_low", low)
+        put("rate_ci_high", high)
         rest_n = np.where(is_all, np.nan, total_of[moment.base] - n)
         rest_x = np.where(is_all, np.nan, total_of[moment.count] - x)
-        out["rest_denominator"], out["rest_count"] = rest_n, rest_x
-        out["rest_rate"] = _div(rest_x, rest_n)
-        out["rate_difference"] = out["rate"] - out["rest_rate"]
-        out["rate_ratio"] = _div(out["rate"].to_numpy(), out["rest_rate"].to_numpy())
-        _, out["p_value"] = two_proportion_test(x, n, rest_x, rest_n)
+        rest_rate = _div(rest_x, rest_n)
+        put("rest_denominator", rest_n)
+        put("rest_count", rest_x)
+        put("rest_rate", rest_rate)
+        put("rate_difference", rate - rest_rate)
+        put("rate_ratio", _div(rate, rest_rate))
+        put("p_value", two_proportion_test(x, n, rest_x, rest_n)[1])
         nat_n, nat_x = nat_of[moment.base], nat_of[moment.count]
-        out["national_rate"] = _div(nat_x, nat_n)
-        out["national_ci_low"], out["national_ci_high"] = wilson_interval(nat_x, nat_n)
+        put("national_rate", _div(nat_x, nat_n))
+        low, high = wilson_interval(nat_x, nat_n)
+        put("national_ci_low", low)
+        put("national_ci_high", high)
         other_n = np.where(is_national, np.nan, nat_n - n)
         other_x = np.where(is_national, np.nan, nat_x - x)
-        _, out["p_value_vs_national"] = two_proportion_test(x, n, other_x, other_n)
-        frames.append(out)
-    metrics = pd.concat(frames, ignore_index=True)
-    family = metrics.groupby([*fdr_family, "moment"] if "moment" in fdr_family else list(fdr_family), sort=False).ngroup().to_numpy()
-    metrics["q_value"] = benjamini_hochberg(metrics["p_value"].to_numpy(), family)
-    metrics["q_value_vs_national"] = benjamini_hochberg(metrics["p_value_vs_national"].to_numpy(), family)
-    for c in ("population", "denominator", "count", "rest_denominator", "rest_count"):
-        metrics[c] = pd.array(np.where(np.isnan(metrics[c]), np.nan, metrics[c]), dtype="Float64").astype("Int64")
-    return metrics[list(METRIC_COLUMNS)]
+        put("p_value_vs_national", two_proportion_test(x, n, other_x, other_n)[1])
+
+    k = len(MOMENTS)
+    out: dict[str, object] = {c: pd.concat([cube[c]] * k, ignore_index=True) for c in (*CELL, *CHARACTERISTIC_NAMES)}
+    out["moment"] = np.repeat(np.array(list(MOMENTS), dtype=object), len(cube))
+    family = _family_ids(cube, fdr_family, k)
+    for name, parts in columns.items():
+        values = np.concatenate(parts)
+        if name in ("population", "denominator", "count", "rest_denominator", "rest_count"):
+            out[name] = pd.array(values, dtype="Float64").astype("Int64")  # counts: whole numbers, missing stays missing
+        else:
+            out[name] = values
+        if name == "p_value":
+            out["q_value"] = benjamini_hochberg(values, family)
+        elif name == "p_value_vs_national":
+            out["q_value_vs_national"] = benjamini_hochberg(values, family)
+    return pd.DataFrame({c: out[c] for c in METRIC_COLUMNS}, copy=False)

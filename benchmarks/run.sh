@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Run the benchmarks and write benchmarks/results.md (installs the test extras for fairlearn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+.venv/bin/python benchmarks/bench_engine.py
