@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# Install kansenspiegel with its test dependencies and run every test.
+# Install kansenspiegel with its test dependencies (and Debian's chromium for the browser
+# tests) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "the browser tests need Debian's chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
 bash scripts/setup.sh test
 .venv/bin/python -m pytest "$@"

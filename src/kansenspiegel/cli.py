@@ -194,5 +194,31 @@ def table(
     sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+) -> None:
+    """Start the dashboard (builds the demo database first if there is none)."""
+    import uvicorn
+
+    from kansenspiegel.store import default_db_path
+    from kansenspiegel.web import create_app
+
+    path = db if db is not None else default_db_path()
+    if not path.exists():
+        err.print(f"no database at {path}: building the synthetic demo database first")
+        demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
+    try:
+        application = create_app(path, dataset=dataset)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+        raise
+    err.print(f"kansenspiegel dashboard on http://{host}:{port}/ (Ctrl+C stops it)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -127,6 +127,28 @@ class Mirror:
         t = t.filter(t.grouping == ALL)
         return t.select("geography", "moment", "denominator", "count", "rate", "rate_ci_low", "rate_ci_high", "national_rate").to_pandas()
 
+    def across(
+        self,
+        *,
+        year: int,
+        level: str,
+        characteristics: str | Sequence[str] | None,
+        group: str,
+        moment: str,
+    ) -> pd.DataFrame:
+        """One group's metrics at one moment in every geography of a level (``amr`` or
+        ``municipality``): the data of a map and a ranking."""
+        if level not in ("amr", "municipality", "national"):
+            raise ValueError(f"unknown level {level!r}; choose amr or municipality")
+        if year not in self._years:
+            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+        if moment not in MOMENTS:
+            raise ValueError(f"unknown moment {moment!r}; choose from {', '.join(MOMENTS)}")
+        grouping = ALL if not characteristics else self._grouping(characteristics)
+        t = self._table("metrics")
+        t = t.filter((t.year == year) & (t.geo_level == level) & (t.grouping == grouping) & (t.group == group) & (t.moment == moment))
+        return t.order_by("geography").to_pandas()
+
     def counts(self, *, year: int, geography: str = NATIONAL_CODE, characteristics: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Rows of the cube (exact counts) for one year and geography."""
         t = self._cell_filter(self._table("cube"), year, geography)

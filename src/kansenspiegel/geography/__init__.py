@@ -15,7 +15,7 @@ import pandas as pd
 
 from kansenspiegel.codes import NATIONAL_CODE
 
-__all__ = ["municipalities", "regions", "geography_names", "boundaries", "geo_level_of", "REFERENCE_YEAR"]
+__all__ = ["municipalities", "regions", "geography_names", "boundaries", "geojson", "geo_level_of", "REFERENCE_YEAR"]
 
 REFERENCE_YEAR = 2020
 _DATA = resources.files("kansenspiegel.geography") / "data"
@@ -60,3 +60,38 @@ def boundaries(level: str) -> dict[str, Any]:
     }
     with (_DATA / files[level]).open("r", encoding="utf-8") as fh:
         return json.load(fh)
+
+
+@lru_cache(maxsize=3)
+def geojson(level: str) -> dict[str, Any]:
+    """The boundaries of ``amr``, ``municipality`` or ``province`` as a GeoJSON FeatureCollection
+    (decoded from the bundled quantised TopoJSON; ``feature.id`` is the CBS code)."""
+    topo = boundaries(level)
+    scale, translate = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:  # delta-encoded, quantised positions
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x += dx
+            y += dy
+            points.append([round(x * scale[0] + translate[0], 6), round(y * scale[1] + translate[1], 6)])
+        arcs.append(points)
+
+    def ring(indexes: list[int]) -> list[list[float]]:
+        coords: list[list[float]] = []
+        for i in indexes:
+            points = arcs[i] if i >= 0 else arcs[~i][::-1]
+            coords.extend(points if not coords else points[1:])
+        return coords
+
+    features = []
+    obj = next(iter(topo["objects"].values()))
+    for geom in obj["geometries"]:
+        if geom["type"] == "Polygon":
+            geometry = {"type": "Polygon", "coordinates": [ring(r) for r in geom["arcs"]]}
+        else:
+            geometry = {"type": "MultiPolygon", "coordinates": [[ring(r) for r in poly] for poly in geom["arcs"]]}
+        props = geom.get("properties", {})
+        features.append({"type": "Feature", "id": props.get("statcode"), "properties": {"code": props.get("statcode"), "name": props.get("statnaam")}, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,98 @@
+"""The web application: FastAPI app with the JSON API, the pages and the static files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kansenspiegel import __version__
+from kansenspiegel.mirror import Mirror
+from kansenspiegel.web import api, pages
+from kansenspiegel.web.views import Dashboard, NotFound
+
+HERE = resources.files("kansenspiegel.web")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; worker-src 'self' blob:; child-src blob:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None) -> FastAPI:
+    """The dashboard on a database file (read-only) or on a given `Mirror`."""
+    mirror = mirror if mirror is not None else Mirror.open(db, dataset=dataset)
+    app = FastAPI(
+        title="Kansenspiegel API",
+        version=__version__,
+        description="Published (disclosure-controlled) figures of the equal-opportunities mirror. "
+        "Counts are rounded; small cells are suppressed (null).",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.dashboard = Dashboard(mirror)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    def wants_html(request: Request) -> bool:
+        return not request.url.path.startswith(("/api/", "/download/")) and "text/html" in request.headers.get("accept", "")
+
+    def error(request: Request, status: int, message: str) -> Response:
+        if wants_html(request):
+            body = f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{status}</title></head><body><main><h1>{status}</h1><p>{_escape(message)}</p><p><a href='/'>Kansenspiegel</a></p></main></body></html>"
+            return HTMLResponse(body, status_code=status)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error(request, 404, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
+            parts.append(f"{where}: {e.get('msg')}")
+        if wants_html(request):
+            return error(request, 422, "; ".join(parts))
+        return JSONResponse({"detail": "; ".join(parts), "errors": [{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors()]}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error(request, exc.status_code, str(exc.detail))
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,120 @@
+"""Interface texts in Dutch (default) and English, and Dutch number formatting."""
+
+from __future__ import annotations
+
+import math
+
+from kansenspiegel.codes import Label, Lang
+
+T: dict[str, Label] = {
+    "title": Label("Kansenspiegel", "Equal-opportunities mirror"),
+    "subtitle": Label(
+        "Krijgen groepen bijstandsgerechtigden gelijke kansen op weg naar werk?",
+        "Do groups of people on social assistance get equal chances on their way to work?",
+    ),
+    "skip": Label("Naar de inhoud", "Skip to content"),
+    "synthetic": Label(
+        "Let op: dit zijn SYNTHETISCHE demonstratiegegevens. Er staat geen echt persoon in; de landelijke cijfers van 2018 zijn afgestemd op Tabel 2.1 van het onderzoeksrapport, al het andere is verzonnen.",
+        "Note: these are SYNTHETIC demo data. No real person is in them; the national 2018 figures match Table 2.1 of the research report, everything else is made up.",
+    ),
+    "overview": Label("Overzicht", "Overview"),
+    "characteristics": Label("Kenmerken", "Characteristics"),
+    "compare": Label("Vergelijken", "Compare"),
+    "combinations": Label("Combinaties", "Combinations"),
+    "municipality": Label("Gemeente", "Municipality"),
+    "method": Label("Methode & data", "Method & data"),
+    "year": Label("Jaar", "Year"),
+    "geography": Label("Gebied", "Area"),
+    "comparison": Label("Vergelijken met", "Compare with"),
+    "moment": Label("Beslismoment", "Decision moment"),
+    "characteristic": Label("Kenmerk", "Characteristic"),
+    "group": Label("Groep", "Group"),
+    "level": Label("Niveau", "Level"),
+    "metric": Label("Maat", "Measure"),
+    "show": Label("Toon", "Show"),
+    "download_csv": Label("Download CSV", "Download CSV"),
+    "download_xlsx": Label("Download Excel", "Download Excel"),
+    "national": Label("Nederland", "The Netherlands"),
+    "count": Label("Aantal", "Number"),
+    "chance": Label("Kans", "Chance"),
+    "interval": Label("95%-betrouwbaarheidsinterval", "95% confidence interval"),
+    "share_population": Label("Aandeel in bijstand", "Share on benefit"),
+    "share_moment": Label("Aandeel bij moment", "Share at moment"),
+    "gap": Label("Verschil (procentpunt)", "Gap (percentage points)"),
+    "rest": Label("Kans van de anderen", "Chance of everyone else"),
+    "significant": Label("duidelijk verschil (q < 0,05)", "clear difference (q < 0.05)"),
+    "not_significant": Label("verschil kan toeval zijn", "difference may be chance"),
+    "suppressed": Label("te weinig mensen om te tonen", "too few people to show"),
+    "table_alt": Label("Tabel bij de grafiek", "Table for the chart"),
+    "funnel_title": Label("Van bijstand naar werk", "From social assistance to work"),
+    "map_title": Label("Kaart", "Map"),
+    "ranking": Label("Rangorde", "Ranking"),
+    "how_to_read": Label("Zo leest u dit", "How to read this"),
+    "population": Label("Bijstandspopulatie", "People on social assistance"),
+    "everyone": Label("Iedereen", "Everyone"),
+    "rate_minus_national": Label("Kans min landelijke kans (procentpunt)", "Chance minus national chance (percentage points)"),
+    "rate": Label("Kans (%)", "Chance (%)"),
+    "gap_metric": Label("Verschil met de anderen (procentpunt)", "Gap to everyone else (percentage points)"),
+    "amr": Label("Arbeidsmarktregio's", "Labour-market regions"),
+    "municipalities": Label("Gemeenten", "Municipalities"),
+    "open_region": Label("Klik op een gebied om het te openen.", "Click an area to open it."),
+    "unknown_values": Label("Onbekende waarden", "Unknown values"),
+    "data_quality": Label("Datakwaliteit", "Data quality"),
+    "suppressed_cells": Label("Onderdrukte cellen", "Suppressed cells"),
+    "legend_suppressed": Label(". = te weinig mensen om te tonen (minder dan 10)", ". = too few people to show (fewer than 10)"),
+    "within_amr": Label("in arbeidsmarktregio", "in labour-market region"),
+    "language": Label("English", "Nederlands"),
+    "lower": Label("lager dan", "lower than"),
+    "higher": Label("hoger dan", "higher than"),
+}
+
+READ_HELP: dict[str, Label] = {
+    "overview": Label(
+        "De balken tonen hoeveel mensen in de bijstand elk beslismoment bereikten: een voorziening, minstens een maand werk, en minstens zes maanden werk. Het percentage is de kans: het deel van alle bijstandsgerechtigden in dit gebied dat het moment bereikte. Ernaast staat de landelijke kans.",
+        "The bars show how many people on social assistance reached each decision moment: a provision, at least a month of work, at least six months of work. The percentage is the chance: the share of everyone on benefit in this area who reached the moment. The national chance is shown beside it.",
+    ),
+    "characteristics": Label(
+        "Per groep ziet u de kans om het moment te bereiken, met een betrouwbaarheidsinterval (de marge waarbinnen de echte kans vrijwel zeker ligt). Een gekleurde cel betekent: deze groep wijkt duidelijk af van de anderen in dit gebied, meer dan toeval (na correctie voor de vele vergelijkingen). Blauw is een hogere kans, oranje een lagere. Een verschil is een signaal om te bespreken, geen bewijs van discriminatie.",
+        "For each group you see the chance of reaching the moment, with a confidence interval (the margin in which the true chance almost certainly lies). A coloured cell means: this group clearly differs from everyone else in this area, more than chance (after correcting for the many comparisons). Blue is a higher chance, orange a lower one. A difference is a signal to discuss, not proof of discrimination.",
+    ),
+    "compare": Label(
+        "De kaart kleurt elk gebied naar de gekozen maat voor één groep en één moment. Grijze gebieden hebben te weinig mensen in die groep. De tabel eronder kunt u sorteren; klik op een gebied om het te openen.",
+        "The map colours each area by the chosen measure for one group and one moment. Grey areas have too few people in that group. The table below can be sorted; click an area to open it.",
+    ),
+    "combinations": Label(
+        "Hier ziet u de kans voor combinaties van kenmerken, zoals oudere alleenstaande vrouwen. Kleine groepen worden niet getoond (punt), want dan zou een persoon herkenbaar kunnen zijn en is de kans erg onzeker.",
+        "Here you see the chance for combinations of characteristics, such as older single women. Small groups are not shown (a dot): a person could be recognisable and the chance would be very uncertain.",
+    ),
+    "municipality": Label(
+        "De gemeente naast haar arbeidsmarktregio en heel Nederland. Gemeentecijfers zijn vaak klein: kijk naar het interval voordat u conclusies trekt.",
+        "The municipality beside its labour-market region and the whole country. Municipal figures are often small: look at the interval before drawing conclusions.",
+    ),
+}
+
+
+def t(key: str, lang: Lang) -> str:
+    return T[key](lang)
+
+
+def fmt_int(value: object, lang: Lang = "nl") -> str:
+    """1.234 (nl) or 1,234 (en); '.' for a missing (suppressed) value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if lang == "nl" else text
+
+
+def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
+    """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{100 * float(value):.{digits}f}"
+    return (text.replace(".", ",") if lang == "nl" else text) + "%"
+
+
+def fmt_pp(value: object, lang: Lang = "nl") -> str:
+    """Percentage points with a sign: +3,2 / −1,0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{float(value):+.1f}".replace("-", "−")
+    return text.replace(".", ",") if lang == "nl" else text

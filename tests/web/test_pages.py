@@ -1,0 +1,58 @@
+"""Pages in-process: every page renders in Dutch and English, downloads carry the view's numbers."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+PAGES = ["/", "/characteristics", "/compare", "/combinations", "/municipality", "/method"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_dutch_by_default_with_synthetic_banner(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="nl">' in html and "SYNTHETISCHE" in html
+    assert 'aria-current="page"' in html
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_in_english(client: TestClient, path: str) -> None:
+    html = client.get(path, params={"lang": "en"}).text
+    assert '<html lang="en">' in html and "SYNTHETIC demo data" in html
+
+
+def test_page_errors_are_pages_not_tracebacks(client: TestClient) -> None:
+    response = client.get("/characteristics", params={"geo": "GM9999"}, headers={"accept": "text/html"})
+    assert response.status_code == 404 and "GM9999" in response.text and "<html" in response.text
+    response = client.get("/municipality", params={"geo": "AM05"}, headers={"accept": "text/html"})
+    assert response.status_code == 404 and "not a municipality" in response.text
+
+
+def test_plotly_is_served_locally(client: TestClient) -> None:
+    response = client.get("/vendor/plotly.min.js")
+    assert response.status_code == 200 and len(response.content) > 1_000_000
+
+
+@pytest.mark.parametrize("view", ["overview", "characteristics", "compare", "combinations", "municipality"])
+def test_downloads_csv_and_xlsx_hold_the_same_numbers(client: TestClient, view: str) -> None:
+    params = {"year": 2018, "geo": "AM05" if view != "municipality" else "GM0153"}
+    csv = pd.read_csv(io.BytesIO(client.get(f"/download/{view}.csv", params=params).content), encoding="utf-8-sig")
+    response = client.get(f"/download/{view}.xlsx", params=params)
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    xlsx = pd.read_excel(io.BytesIO(response.content), sheet_name="data")
+    assert len(csv) == len(xlsx) > 0
+    pd.testing.assert_frame_equal(csv.reset_index(drop=True), xlsx.reset_index(drop=True), check_dtype=False)
+    about = pd.read_excel(io.BytesIO(response.content), sheet_name="about")
+    assert "SYNTHETIC" in about.note.iloc[0]
+
+
+def test_download_rejects_bad_parameters(client: TestClient) -> None:
+    assert client.get("/download/overview.csv", params={"geo": "../../etc"}).status_code == 404
+    assert client.get("/download/overview.pdf").status_code == 422
