@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 .venv/bin/python benchmarks/bench_engine.py
+.venv/bin/python benchmarks/bench_web.py

@@ -59,6 +59,8 @@ def test_characteristics_page_shows_the_engine_numbers(visit, demo_2018_db: Path
         assert shown == fmt_pct(engine.loc[code, "rate"])
     women = visit.page.locator('#table-gender tr[data-group="female"] td[data-col="rate"]')
     assert "lo" in (women.get_attribute("class") or "")  # the planted Twente gap is flagged
+    versus_nl = visit.page.locator('#table-gender tr[data-group="female"] td[data-col="difference_vs_comparison"]')
+    assert "lo" in (versus_nl.get_attribute("class") or "")  # ... and is lower than for women in the rest of NL
 
 
 def test_changing_moment_and_language(visit) -> None:  # type: ignore[no-untyped-def]

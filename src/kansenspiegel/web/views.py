@@ -136,9 +136,13 @@ class Dashboard:
         merged["label"] = [group_label(g, k, lang) for g, k in zip(merged.grouping, merged.group)]
         merged["characteristic_label"] = [CHARACTERISTICS[g].label(lang) for g in merged.grouping]
         merged["significant"] = (merged.q_value < ALPHA).fillna(False)
+        merged["difference_vs_comparison_pp"] = 100 * (merged.rate - merged.rate_comparison)
+        # a test exists against the rest of the country (the engine's region-vs-national test)
+        merged["significant_vs_comparison"] = (comparison == NATIONAL_CODE) & (merged.q_value_vs_national < ALPHA).fillna(False)
         cols = ["grouping", "characteristic_label", "group", "label", "moment", "population", "share_of_denominator", "count", "share_of_moment",
                 "representation_gap_pp", "rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "p_value", "q_value", "significant",
-                "rate_comparison", "rate_ci_low_comparison", "rate_ci_high_comparison", "suppressed", "order"]
+                "rate_comparison", "rate_ci_low_comparison", "rate_ci_high_comparison", "difference_vs_comparison_pp", "q_value_vs_national",
+                "significant_vs_comparison", "suppressed", "order"]
         merged["moment_order"] = merged.moment.map({m: i for i, m in enumerate(BASE_MOMENTS)})
         return merged.sort_values(["order", "moment_order"])[cols].reset_index(drop=True)
 
