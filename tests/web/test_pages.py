@@ -56,3 +56,20 @@ def test_downloads_csv_and_xlsx_hold_the_same_numbers(client: TestClient, view: 
 def test_download_rejects_bad_parameters(client: TestClient) -> None:
     assert client.get("/download/overview.csv", params={"geo": "../../etc"}).status_code == 404
     assert client.get("/download/overview.pdf").status_code == 422
+
+
+def test_repeated_pages_come_from_the_cache_with_their_headers(demo_2018_db) -> None:  # type: ignore[no-untyped-def]
+    from kansenspiegel.web import create_app
+
+    app = create_app(demo_2018_db)
+    with TestClient(app) as c:
+        first = c.get("/characteristics", params={"geo": "AM12"})
+        second = c.get("/characteristics", params={"geo": "AM12"})
+        assert first.text == second.text
+        assert second.headers["content-security-policy"] == first.headers["content-security-policy"]
+        missing = c.get("/api/v1/funnel", params={"year": 2018, "geography": "GM9999"})
+        assert missing.status_code == 404 and c.get("/api/v1/funnel", params={"year": 2018, "geography": "GM9999"}).status_code == 404
+    cache = app.middleware_stack
+    while not hasattr(cache, "hits"):
+        cache = cache.app
+    assert cache.hits == 1  # the second page view; errors are never cached

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kansenspiegel import __version__
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.web import api, pages
+from kansenspiegel.web.cache import ResponseCache
 from kansenspiegel.web.views import Dashboard, NotFound
 
 HERE = resources.files("kansenspiegel.web")
@@ -91,6 +92,7 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_middleware(ResponseCache)  # outermost: cached answers keep their security headers
     return app
 
 
