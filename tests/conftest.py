@@ -48,12 +48,12 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def demo_2018_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the synthetic demo data of 2018, built once through the CLI."""
+    """A database with the synthetic demo data of 2018 and 2019, built once through the CLI."""
     from typer.testing import CliRunner
 
     from kansenspiegel.cli import app
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    result = CliRunner().invoke(app, ["demo-data", "--db", str(path), "--years", "2018"])
+    result = CliRunner().invoke(app, ["demo-data", "--db", str(path), "--years", "2018-2019"])
     assert result.exit_code == 0, result.output
     return path

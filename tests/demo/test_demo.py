@@ -23,7 +23,8 @@ SHARED_SEED = REPO.parent / "shared" / "mission" / "tabel_2_1.csv"
 @pytest.fixture(scope="module")
 def persons_2018(demo_2018_db: Path) -> pd.DataFrame:
     with Store(demo_2018_db, read_only=True) as store:
-        return store.table("persons").to_pandas()
+        persons = store.table("persons")
+        return persons.filter(persons.year == 2018).to_pandas()
 
 
 def test_table_command_reproduces_the_seed_table(demo_2018_db: Path) -> None:

@@ -13,7 +13,7 @@ from kansenspiegel.disclosure import publish_metrics
 
 def test_meta_and_geographies(client: TestClient) -> None:
     meta = client.get("/api/v1/meta").json()
-    assert meta["synthetic"] is True and meta["years"] == [2018]
+    assert meta["synthetic"] is True and meta["years"] == [2018, 2019]
     geos = client.get("/api/v1/geographies").json()
     assert len(geos) == 1 + 36 + 355
     assert {"code": "GM0363", "name": "Amsterdam", "level": "municipality", "amr": "AM18"} in geos

@@ -51,6 +51,23 @@ def test_changing_geography_updates_the_numbers(visit, demo_2018_db: Path) -> No
     assert visit.page.locator("#geo-name").inner_text() == "Zuid-Limburg"
 
 
+def test_changing_year_and_combination_updates_the_numbers(visit, demo_2018_db: Path) -> None:  # type: ignore[no-untyped-def]
+    visit.open("/combinations?year=2018&geo=AM22&chars=gender%2Bage_band&moment=employed")
+    cell = '#combinations-table tr[data-group="female+45_to_aow"] td[data-col="rate"] .num'
+    in_2018 = visit.page.locator(cell).inner_text()
+    visit.page.select_option("#ctl-year", "2019")
+    visit.page.get_by_role("button", name="Toon").click()
+    visit.page.wait_for_url("**year=2019**")
+    visit.page.wait_for_function("el => el.dataset.ready", arg=visit.page.query_selector("#chart-heatmap"))
+    engine = publish_metrics(Mirror.open(demo_2018_db).by_group(year=2019, geography="AM22", characteristics=["gender", "age_band"], moment="employed")).set_index("group")
+    assert visit.page.locator(cell).inner_text() == fmt_pct(engine.loc["female+45_to_aow", "rate"]) != in_2018
+    visit.page.select_option("#ctl-chars", "gender+age_band+migration_background")
+    visit.page.get_by_role("button", name="Toon").click()
+    visit.page.wait_for_url("**migration_background**")
+    assert visit.page.locator('#combinations-table tr[data-group="female+45_to_aow+non_western"]').count() == 1
+    assert visit.errors == [] and visit.outside == []
+
+
 def test_characteristics_page_shows_the_engine_numbers(visit, demo_2018_db: Path) -> None:  # type: ignore[no-untyped-def]
     visit.open("/characteristics?year=2018&geo=AM05&moment=employed")
     engine = publish_metrics(Mirror.open(demo_2018_db).by_group(year=2018, geography="AM05", characteristics="age_band", moment="employed")).set_index("group")

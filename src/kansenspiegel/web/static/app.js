@@ -7,6 +7,7 @@ const pct = (v) => (v === null || v === undefined ? null : 100 * v);
 const fmtPct = (v) => (v === null || v === undefined ? "." : (100 * v).toFixed(1).replace(".", LANG === "nl" ? "," : ".") + "%");
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage", "sendDataToCloud"] };
 const BLUE = "#2166ac", ORANGE = "#b35806", GREY = "#8c8c8c";
+const SEQUENTIAL = [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]]; // light = low, dark = high
 
 async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -58,7 +59,7 @@ async function choropleth(el) {
   const trace = {
     type: "choroplethmap", geojson: geo, featureidkey: "properties.code",
     locations: shown.map((r) => r.geography), z: values, text: shown.map((r) => r.name),
-    colorscale: diverging ? [[0, ORANGE], [0.5, "#f7f7f7"], [1, BLUE]] : "Blues",
+    colorscale: diverging ? [[0, ORANGE], [0.5, "#f7f7f7"], [1, BLUE]] : SEQUENTIAL,
     zmin: diverging ? -extreme : undefined, zmax: diverging ? extreme : undefined,
     marker: { line: { width: 0.5, color: "#555" } }, colorbar: { title: { text: el.dataset.label } },
     hovertemplate: "%{text}: %{z:.1f}<extra></extra>",
@@ -83,7 +84,7 @@ async function heatmap(el) {
   const ys = [...new Set(rows.map(rowKey))], xs = [...new Set(rows.map(colKey))];
   const z = ys.map((y) => xs.map((x) => { const r = rows.find((q) => rowKey(q) === y && colKey(q) === x); return r && !r.suppressed ? pct(r.rate) : null; }));
   const text = z.map((line) => line.map((v) => (v === null ? "." : v.toFixed(1).replace(".", LANG === "nl" ? "," : ".") + "%")));
-  await Plotly.newPlot(el, [{ type: "heatmap", x: xs, y: ys, z, text, texttemplate: "%{text}", colorscale: "Blues", colorbar: { title: { text: el.dataset.label + " (%)" } }, hoverongaps: false }],
+  await Plotly.newPlot(el, [{ type: "heatmap", x: xs, y: ys, z, text, texttemplate: "%{text}", colorscale: SEQUENTIAL, colorbar: { title: { text: el.dataset.label + " (%)" } }, hoverongaps: false }],
     { height: 140 + 34 * ys.length, margin: { l: 330, t: 10 } }, CONFIG);
   markReady(el);
 }
