@@ -117,6 +117,27 @@ def ingest(
 
 
 @app.command()
+def template(output: Annotated[Path, typer.Option("--output", "-o", help="clients.csv (semicolons, as Dutch Excel) or clients.xlsx")]) -> None:
+    """Write a fill-in template for your own client file (all contract columns, two example rows)."""
+    from kansenspiegel.ingest import write_template
+
+    write_template(output)
+    err.print(f"wrote {output}: fill in one row per person per year, then 'kansenspiegel ingest {output.name}'")
+
+
+@app.command()
+def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to delete")], db: DbOption = None) -> None:
+    """Delete a dataset (its persons, counts, cube and metrics) from the database."""
+    with Store(db) as store:
+        if dataset not in store.dataset_names():
+            _fail(f"no dataset {dataset!r}; loaded: {', '.join(store.dataset_names()) or '(none)'}")
+        with store.transaction():
+            store.delete_dataset(dataset)
+        store.checkpoint()
+    err.print(f"deleted dataset '{dataset}' (for a guaranteed wipe of the disk blocks, delete the database file itself)")
+
+
+@app.command()
 def datasets(db: DbOption = None) -> None:
     """List the datasets in the database."""
     with Store(db) as store:

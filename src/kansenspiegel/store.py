@@ -6,6 +6,7 @@ Default path: ``$KANSENSPIEGEL_DB`` if set, else ``kansenspiegel.duckdb`` in the
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,15 @@ class Store:
         else:
             raw.commit()
 
+    def key_salt(self) -> str:
+        """This database's secret salt for person keys (made on first use, kept in the file).
+
+        Person keys are stored only as SHA-256 of salt + key: the same person gets the same
+        pseudonym within one database, and pseudonyms cannot be matched across databases."""
+        if not self.has("key_salt"):
+            self.con.create_table("key_salt", pd.DataFrame({"salt": [secrets.token_hex(32)]}))
+        return str(self.table("key_salt").to_pandas()["salt"].iloc[0])
+
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
@@ -87,6 +97,10 @@ class Store:
             raise ValueError(f"not a data table: {table}")
         column = "name" if table == "datasets" else "dataset"
         self.con.con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [dataset])
+
+    def checkpoint(self) -> None:
+        """Write everything to the file and release the space of deleted rows."""
+        self.con.con.execute("CHECKPOINT")
 
     def close(self) -> None:
         self.con.disconnect()

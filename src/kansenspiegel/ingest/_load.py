@@ -96,11 +96,12 @@ def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str
         if exists:
             store.delete_dataset(dataset)
         if kind_used == "microdata":
-            progress("storing persons")
-            persons = _conform(clean.assign(dataset=dataset), PERSONS_SCHEMA)
+            progress("storing persons (keys hashed)")
+            persons = ibis.memtable(_conform(clean.assign(dataset=dataset), PERSONS_SCHEMA), schema=PERSONS_SCHEMA)
+            salted = (ibis.literal(store.key_salt()) + persons.person_key).hexdigest("sha256")
             if not store.has("persons"):
                 store.con.create_table("persons", schema=PERSONS_SCHEMA)
-            store.con.insert("persons", persons)
+            store.con.insert("persons", persons.mutate(person_key=salted).select(*PERSONS_SCHEMA.names))
             progress("counting")
             counts_expr = fine_counts(store.table("persons").filter(ibis._.dataset == dataset))
         else:
