@@ -221,6 +221,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     db: DbOption = None,
     dataset: DatasetOption = None,
+    internal: Annotated[bool, typer.Option("--internal", help="Exact counts on screen (authorised analysts, own data); downloads stay public unless ?export=internal")] = False,
 ) -> None:
     """Start the dashboard (builds the demo database first if there is none)."""
     import uvicorn
@@ -233,10 +234,12 @@ def serve(
         err.print(f"no database at {path}: building the synthetic demo database first")
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
     try:
-        application = create_app(path, dataset=dataset)
+        application = create_app(path, dataset=dataset, internal=internal)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
         raise
+    if internal:
+        err.print("[bold red]INTERNAL mode[/bold red]: exact counts on screen - do not publish", highlight=False)
     err.print(f"kansenspiegel dashboard on http://{host}:{port}/ (Ctrl+C stops it)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

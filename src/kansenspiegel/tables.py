@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang
-from kansenspiegel.disclosure import PUBLIC, SUPPRESSED, Policy
+from kansenspiegel.disclosure import PUBLIC, SUPPRESSED, Policy, cell_keys
 
 TABLE_2_1_MOMENTS = ("population", "provision", "employed", "sustained")
 TABLE_2_1_COLUMNS = (
@@ -37,7 +37,8 @@ def table_2_1(
     blocks = []
     for name in characteristics:
         spec = CHARACTERISTICS[name]
-        rows = cube[cube.grouping == name].set_index(name).reindex([c for c in spec.codes if c in set(cube.loc[cube.grouping == name, name])])
+        present = set(cube.loc[cube.grouping == name, name])
+        rows = cube[cube.grouping == name].set_index(name, drop=False).reindex([c for c in spec.codes if c in present])
         known = rows.index != UNKNOWN
         block = pd.DataFrame({"characteristic": name, "group": [spec.group_label(c, lang) for c in rows.index]})
         total = {"characteristic": name, "group": spec.total_label(lang)}
@@ -45,10 +46,11 @@ def table_2_1(
         for moment in TABLE_2_1_MOMENTS:
             exact = rows[moment].to_numpy(dtype="float64")
             hidden = policy.suppressed(exact) | pop_hidden
-            shown = policy.round(exact)
+            shown = policy.round(exact, cell_keys(rows, moment) if policy.rounding == "random" else None)
             # CBS prints the sum of the rounded groups; when a group is hidden its rounded
             # count must not be recoverable from the total, so the exact total is rounded instead.
-            total_count = shown[known].sum() if not hidden[known].any() else policy.round(exact[known].sum())
+            total_key = [f"total|{name}|{moment}|" + "|".join(str(rows[c].iloc[0]) for c in ("dataset", "year", "geography"))] if len(rows) else None
+            total_count = shown[known].sum() if not hidden[known].any() else float(policy.round([exact[known].sum()], total_key if policy.rounding == "random" else None)[0])
             share = _pct(shown, total_count)
             block[moment] = np.where(hidden, SUPPRESSED, shown.astype("int64").astype(str))
             block[f"{moment}_share_pct"] = np.where(hidden, SUPPRESSED, np.where(known, share.astype("int64").astype(str), ""))

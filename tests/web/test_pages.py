@@ -73,3 +73,27 @@ def test_repeated_pages_come_from_the_cache_with_their_headers(demo_2018_db) -> 
     while not hasattr(cache, "hits"):
         cache = cache.app
     assert cache.hits == 1  # the second page view; errors are never cached
+
+
+def test_internal_mode_exact_on_screen_public_exports_unless_switched(demo_2018_db) -> None:  # type: ignore[no-untyped-def]
+    from kansenspiegel import Mirror
+    from kansenspiegel.web import create_app
+
+    with TestClient(create_app(demo_2018_db, internal=True)) as c:
+        page = c.get("/", params={"geo": "GM0088"})
+        assert 'id="internal-banner"' in page.text
+        exact = Mirror.open(demo_2018_db).overall(year=2018, geography="GM0088").set_index("moment")
+        api = {r["moment"]: r for r in c.get("/api/v1/funnel", params={"year": 2018, "geography": "GM0088"}).json() if r["geography"] == "GM0088"}
+        assert api["employed"]["count"] == exact.loc["employed", "count"]  # exact, not rounded
+        public = pd.read_csv(io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088"}).content), encoding="utf-8-sig")
+        assert public.disclosure.str.startswith("public").all()
+        assert (public["count"].dropna() % 10 == 0).all()
+        response = c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal"})
+        assert "INTERNAL_" in response.headers["content-disposition"]
+        internal = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
+        assert internal.disclosure.str.startswith("INTERNAL export").all()
+        row = internal[(internal.geography == "GM0088") & (internal.moment == "employed")].iloc[0]
+        assert row["count"] == exact.loc["employed", "count"]
+    with TestClient(create_app(demo_2018_db)) as c:  # a public server ignores the switch
+        public = pd.read_csv(io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal"}).content), encoding="utf-8-sig")
+        assert public.disclosure.str.startswith("public").all()

@@ -8,9 +8,12 @@ suppression (so that a suppressed cell cannot be recovered by subtraction) is st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from kansenspiegel.codes import MOMENTS
 
 SUPPRESSED = "."
 #: Count columns of the metric table (rounded when published).
@@ -22,15 +25,42 @@ CELL_DERIVED = ("share_of_denominator", "share_of_moment", "representation_gap_p
 
 @dataclass(frozen=True)
 class Policy:
-    """How counts are published: rounded to ``rounding_base``; cells below ``threshold`` suppressed."""
+    """How counts are published.
+
+    ``rounding_base`` 10 (default) or 5, or 1 for exact counts (internal use only);
+    ``threshold``: counts below it are suppressed (default 10); ``rounding``: ``deterministic``
+    (half up: 5 -> 10, 14 -> 10) or ``random`` (unbiased: up with probability remainder/base,
+    decided by a keyed hash so the same cell always rounds the same way, however often it is
+    asked for); ``seed`` keys that hash (keep it secret for real data)."""
 
     rounding_base: int = 10
     threshold: int = 10
+    rounding: Literal["deterministic", "random"] = "deterministic"
+    seed: int = 0
 
-    def round(self, values: object) -> np.ndarray:
-        """Round half up to the base (CBS style: 5 -> 10, 14 -> 10, 15 -> 20)."""
+    def __post_init__(self) -> None:
+        if self.rounding_base not in (1, 5, 10):
+            raise ValueError("rounding_base must be 10, 5 or 1 (exact)")
+        if self.threshold < 0:
+            raise ValueError("threshold must be 0 or more")
+        if self.rounding not in ("deterministic", "random"):
+            raise ValueError("rounding must be 'deterministic' or 'random'")
+
+    @property
+    def exact(self) -> bool:
+        return self.rounding_base == 1 and self.threshold == 0
+
+    def round(self, values: object, keys: object | None = None) -> np.ndarray:
+        """Rounded counts; ``keys`` (one text per value naming the cell) for random rounding."""
         v = np.asarray(values, dtype="float64")
-        return np.floor((v + self.rounding_base / 2) / self.rounding_base) * self.rounding_base
+        base = self.rounding_base
+        if self.rounding == "deterministic" or base == 1:
+            return np.floor((v + base / 2) / base) * base
+        if keys is None:
+            raise ValueError("random rounding needs a key per value, so a cell always rounds the same way")
+        lower = np.floor(v / base) * base
+        u = pd.util.hash_array(np.asarray(keys, dtype=object), hash_key=f"{self.seed:016d}"[-16:]).astype("float64") / 2.0**64
+        return np.where(u < (v - lower) / base, lower + base, lower)
 
     def suppressed(self, values: object) -> np.ndarray:
         """True where a count is too small to publish."""
@@ -38,6 +68,14 @@ class Policy:
 
 
 PUBLIC = Policy()
+#: For an authorised analyst on their own data: exact counts, nothing suppressed.
+INTERNAL = Policy(rounding_base=1, threshold=0)
+
+
+def cell_keys(frame: pd.DataFrame, count: str | pd.Series) -> np.ndarray:
+    """A text key per row naming the published count (dataset|year|geography|group|count)."""
+    parts = frame["dataset"].astype(str) + "|" + frame["year"].astype(str) + "|" + frame["geography"].astype(str) + "|" + frame["group"].astype(str) + "|"
+    return (parts + (count if isinstance(count, str) else count.astype(str))).to_numpy(dtype=object)
 
 
 def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFrame:
@@ -49,8 +87,19 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFr
     exact = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
     hidden = policy.suppressed(exact["population"]) | policy.suppressed(exact["denominator"]) | policy.suppressed(exact["count"])
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
+    moments = metrics["moment"].astype(str)
+    # key each count by the cube count it comes from, so the same number rounds the same way
+    # on every row it appears in (population in every moment row, a moment's count as the
+    # next step's denominator)
+    source = {
+        "population": pd.Series("population", index=metrics.index),
+        "denominator": moments.map({m.name: m.base for m in MOMENTS.values()}),
+        "count": moments.map({m.name: m.count for m in MOMENTS.values()}),
+        "rest_denominator": "rest-" + moments.map({m.name: m.base for m in MOMENTS.values()}),
+        "rest_count": "rest-" + moments.map({m.name: m.count for m in MOMENTS.values()}),
+    }
     for c in COUNT_COLUMNS:
-        rounded = policy.round(exact[c])
+        rounded = policy.round(exact[c], cell_keys(metrics, source[c]) if policy.rounding == "random" else None)
         if c in ("population", "denominator", "count"):
             rounded[hidden] = np.nan
         else:
@@ -66,4 +115,4 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFr
     return out
 
 
-__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "PUBLIC", "SUPPRESSED", "Policy", "publish_metrics"]
+__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics"]

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kansenspiegel import __version__
+from kansenspiegel.disclosure import INTERNAL, PUBLIC
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.web import api, pages
 from kansenspiegel.web.cache import ResponseCache
@@ -35,8 +36,12 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None) -> FastAPI:
-    """The dashboard on a database file (read-only) or on a given `Mirror`."""
+def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None, internal: bool = False) -> FastAPI:
+    """The dashboard on a database file (read-only) or on a given `Mirror`.
+
+    ``internal=True`` is for an authorised analyst on their own data: pages and the API show
+    exact counts; downloads still pass the public policy unless ``?export=internal`` is asked
+    for, and such an export says so on every row."""
     mirror = mirror if mirror is not None else Mirror.open(db, dataset=dataset)
     app = FastAPI(
         title="Kansenspiegel API",
@@ -46,7 +51,8 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.dashboard = Dashboard(mirror)
+    app.state.dashboard = Dashboard(mirror, INTERNAL if internal else PUBLIC)
+    app.state.public = Dashboard(mirror, PUBLIC) if internal else app.state.dashboard
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates

@@ -60,7 +60,13 @@ def view_table(board: Dashboard, view: str, params: dict[str, str]) -> tuple[pd.
 def download(board: Dashboard, view: str, fmt: str, params: dict[str, str]) -> Response:
     frame, name = view_table(board, view, params)
     note = "SYNTHETIC demo data — not real figures. " if board.mirror.synthetic else ""
-    note += f"Published under the disclosure policy: counts rounded to {board.policy.rounding_base}, cells below {board.policy.threshold} suppressed (empty)."
+    if board.policy.exact:
+        policy = "INTERNAL export: exact counts, nothing suppressed - not for publication"
+        name = "INTERNAL_" + name
+    else:
+        policy = f"public: counts rounded to {board.policy.rounding_base}, cells below {board.policy.threshold} suppressed (empty)"
+    note += f"Disclosure policy: {policy}."
+    frame = frame.assign(disclosure=policy)
     if fmt == "csv":
         body = frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Dutch Excel opens UTF-8 correctly
         media = "text/csv; charset=utf-8"

@@ -17,6 +17,10 @@ T: dict[str, Label] = {
         "Let op: dit zijn SYNTHETISCHE demonstratiegegevens. Er staat geen echt persoon in; de landelijke cijfers van 2018 zijn afgestemd op Tabel 2.1 van het onderzoeksrapport, al het andere is verzonnen.",
         "Note: these are SYNTHETIC demo data. No real person is in them; the national 2018 figures match Table 2.1 of the research report, everything else is made up.",
     ),
+    "internal": Label(
+        "Interne modus: exacte aantallen, niets onderdrukt. Niet publiceren. Downloads volgen de publieke regels, tenzij u uitdrukkelijk een interne export kiest.",
+        "Internal mode: exact counts, nothing suppressed. Do not publish. Downloads follow the public rules unless you explicitly choose an internal export.",
+    ),
     "overview": Label("Overzicht", "Overview"),
     "characteristics": Label("Kenmerken", "Characteristics"),
     "compare": Label("Vergelijken", "Compare"),

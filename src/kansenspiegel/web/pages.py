@@ -52,6 +52,7 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], **con
             "url": url,
             "download": lambda fmt: f"/download/{page}.{fmt}?" + urlencode({**{k: v for k, v in state.items() if v is not None}, "lang": lang}),
             "synthetic": board.mirror.synthetic,
+            "internal": board.policy.exact,
             "years": board.years,
             "geos": geos,
             "names": geography_names(),
@@ -182,4 +183,7 @@ def method(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang
 
 @router.get("/download/{view}.{fmt}")
 def download(request: Request, view: Literal["overview", "characteristics", "compare", "combinations", "municipality"], fmt: Literal["csv", "xlsx"]) -> Response:
-    return downloads.download(_board(request), view, fmt, dict(request.query_params))
+    params = dict(request.query_params)
+    board = _board(request)
+    internal_export = board.policy.exact and params.get("export") == "internal"
+    return downloads.download(board if internal_export else request.app.state.public, view, fmt, params)
