@@ -78,3 +78,20 @@ def test_table_2_1_with_another_policy() -> None:
     table = m.table(year=2018, geography="NL", characteristics=["gender"], policy=Policy(rounding_base=5, threshold=5))
     counts = table[table.population != "."].population.astype(int)
     assert (counts % 5 == 0).all()
+
+
+def test_published_statistics_reveal_nothing_beyond_the_rounded_counts(metrics: pd.DataFrame) -> None:
+    """A rate of exact counts printed precisely enough gives the exact counts back (x/n with n
+    known to within 10 has usually one solution). Published rates, intervals and shares are
+    therefore those of the published counts, and tests are printed with two digits."""
+    pub = publish_metrics(metrics)
+    shown = pub[~pub.suppressed]
+    assert np.allclose(shown.rate, shown["count"].astype(float) / shown.denominator.astype(float))
+    exact_rate = metrics.loc[~pub.suppressed.to_numpy(), "rate"].to_numpy()
+    assert (np.abs(shown.rate.to_numpy() - exact_rate) > 1e-12).any()  # not the exact rate
+    p = shown.p_value.dropna().to_numpy()
+    assert (p >= 1e-4).all()
+    digits = np.char.lstrip(np.char.replace(np.char.mod("%.10e", p), ".", ""), "0")
+    assert all(len(d.split("e")[0].rstrip("0")) <= 2 for d in digits)
+    assert pub.national_rate.isna().all()  # national figures come from the national rows
+    assert (pub.significant == ((metrics.q_value < 0.05) & ~pub.suppressed & pub.rest_rate.notna()).to_numpy()).all()

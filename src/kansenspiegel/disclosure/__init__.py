@@ -78,12 +78,35 @@ def cell_keys(frame: pd.DataFrame, count: str | pd.Series) -> np.ndarray:
     return (parts + (count if isinstance(count, str) else count.astype(str))).to_numpy(dtype=object)
 
 
-def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFrame:
-    """The metric rows as they may be published: counts rounded; a cell whose population,
-    denominator or count is below the threshold is marked ``suppressed`` and every number
-    derived from it is removed (never shown as 0 % or 100 %). A comparison with everyone else
-    is removed too when that rest is below the threshold."""
+def _significant(values: np.ndarray, digits: int = 2, floor: float = 1e-4) -> np.ndarray:
+    """p- and q-values as published: two significant digits, nothing below ``floor``."""
+    v = np.maximum(values, floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(v)))
+        return np.round(v * scale) / scale
+
+
+def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True) -> pd.DataFrame:
+    """The metric rows as they may be published.
+
+    - counts rounded; a cell whose population, denominator or count is below the threshold is
+      marked ``suppressed`` and every number derived from it is removed (never shown as 0 % or
+      100 %); a comparison with everyone else is removed too when that rest is small;
+    - rates, intervals, shares and gaps are computed from the *published* (rounded) counts, so
+      they reveal nothing the rounded counts do not (a rate of exact counts, printed precisely
+      enough, would give the exact counts back);
+    - p- and q-values (of the exact counts) are published with two significant digits and no
+      smaller than 0.0001; ``significant`` flags come from the exact q-values.
+
+    ``shares`` needs every group of a grouping in the frame (as for one geography); pass False
+    for a frame with only some groups (shares and gaps are then left out).
+    With an exact policy (`INTERNAL`) the metrics are returned unchanged."""
     out = metrics.copy()
+    if policy.exact:
+        out["suppressed"] = False
+        out["significant"] = (out.q_value < 0.05).fillna(False)
+        out["significant_vs_national"] = (out.q_value_vs_national < 0.05).fillna(False)
+        return out
     exact = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
     hidden = policy.suppressed(exact["population"]) | policy.suppressed(exact["denominator"]) | policy.suppressed(exact["count"])
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
@@ -98,13 +121,45 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFr
         "rest_denominator": "rest-" + moments.map({m.name: m.base for m in MOMENTS.values()}),
         "rest_count": "rest-" + moments.map({m.name: m.count for m in MOMENTS.values()}),
     }
+    shown: dict[str, np.ndarray] = {}
     for c in COUNT_COLUMNS:
         rounded = policy.round(exact[c], cell_keys(metrics, source[c]) if policy.rounding == "random" else None)
-        if c in ("population", "denominator", "count"):
-            rounded[hidden] = np.nan
-        else:
-            rounded[hidden | rest_hidden] = np.nan
+        rounded[hidden if c in ("population", "denominator", "count") else hidden | rest_hidden] = np.nan
+        shown[c] = rounded
         out[c] = pd.array(rounded, dtype="Float64").astype("Int64")
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = a / b
+        r[~(b > 0)] = np.nan
+        return r
+
+    from kansenspiegel.stats import wilson_interval  # stats sits below disclosure; imported late to keep layers clear
+
+    out["rate"] = ratio(shown["count"], shown["denominator"])
+    out["rate_ci_low"], out["rate_ci_high"] = wilson_interval(np.nan_to_num(shown["count"]), np.nan_to_num(shown["denominator"]))
+    out["rest_rate"] = ratio(shown["rest_count"], shown["rest_denominator"])
+    out["rate_difference"] = out["rate"] - out["rest_rate"]
+    out["rate_ratio"] = ratio(out["rate"].to_numpy(), out["rest_rate"].to_numpy())
+    if shares:
+        known = ~(metrics[[c for c in ("gender", "age_band", "migration_background", "household_type", "target_group_register") if c in metrics]] == "unknown").fillna(False).to_numpy().any(axis=1)
+        family = metrics.groupby(["dataset", "year", "geography", "grouping", "moment"], sort=False).ngroup().to_numpy()
+        # the known total of a grouping: the rounded exact total (never a sum that would let a
+        # reader subtract the published groups to get a suppressed one)
+        total_policy = Policy(rounding_base=policy.rounding_base)
+        totals = {c: total_policy.round(np.bincount(family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[family] for c in ("denominator", "count")}
+        share_d = np.where(known, ratio(shown["denominator"], totals["denominator"]), np.nan)
+        share_m = np.where(known, ratio(shown["count"], totals["count"]), np.nan)
+        out["share_of_denominator"], out["share_of_moment"] = share_d, share_m
+        out["representation_gap_pp"] = 100 * (share_m - share_d)
+    else:
+        out["share_of_denominator"] = out["share_of_moment"] = out["representation_gap_pp"] = np.nan
+    out["significant"] = (metrics.q_value < 0.05).fillna(False).to_numpy() & ~hidden & ~rest_hidden
+    out["significant_vs_national"] = (metrics.q_value_vs_national < 0.05).fillna(False).to_numpy() & ~hidden
+    for c in ("p_value", "q_value", "p_value_vs_national", "q_value_vs_national"):
+        out[c] = _significant(metrics[c].to_numpy(dtype="float64", na_value=np.nan))
+    for c in ("national_rate", "national_ci_low", "national_ci_high"):
+        out[c] = np.nan  # a published national figure comes from the national row itself
     for c in CELL_DERIVED:
         values = out[c].to_numpy(dtype="float64", na_value=np.nan).copy()
         values[hidden] = np.nan

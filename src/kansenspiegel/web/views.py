@@ -21,7 +21,6 @@ from kansenspiegel.geography import geo_level_of, geography_names, municipalitie
 from kansenspiegel.mirror import Mirror
 
 BASE_MOMENTS = ("provision", "employed", "sustained")
-ALPHA = 0.05
 
 
 class NotFound(LookupError):
@@ -135,10 +134,9 @@ class Dashboard:
         merged["order"] = [order.get((g, k), 999) for g, k in zip(merged.grouping, merged.group)]
         merged["label"] = [group_label(g, k, lang) for g, k in zip(merged.grouping, merged.group)]
         merged["characteristic_label"] = [CHARACTERISTICS[g].label(lang) for g in merged.grouping]
-        merged["significant"] = (merged.q_value < ALPHA).fillna(False)
         merged["difference_vs_comparison_pp"] = 100 * (merged.rate - merged.rate_comparison)
         # a test exists against the rest of the country (the engine's region-vs-national test)
-        merged["significant_vs_comparison"] = (comparison == NATIONAL_CODE) & (merged.q_value_vs_national < ALPHA).fillna(False)
+        merged["significant_vs_comparison"] = (comparison == NATIONAL_CODE) & merged.significant_vs_national
         cols = ["grouping", "characteristic_label", "group", "label", "moment", "population", "share_of_denominator", "count", "share_of_moment",
                 "representation_gap_pp", "rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "p_value", "q_value", "significant",
                 "rate_comparison", "rate_ci_low_comparison", "rate_ci_high_comparison", "difference_vs_comparison_pp", "q_value_vs_national",
@@ -160,10 +158,16 @@ class Dashboard:
         g = self.groups(year, geography)
         rows = g[(g.grouping == grouping) & (g.moment == moment)].copy()
         rows["label"] = [group_label(grouping, k, lang) for k in rows.group]
-        rows["significant"] = (rows.q_value < ALPHA).fillna(False)
+        rows = self._with_national(rows, year)
         return rows[["grouping", "group", "label", *[c for c in CHARACTERISTIC_NAMES if c in characteristics], "population", "denominator", "count",
                      "rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "q_value", "national_rate", "q_value_vs_national",
-                     "significant", "suppressed"]].reset_index(drop=True)
+                     "significant", "significant_vs_national", "suppressed"]].reset_index(drop=True)
+
+    def _with_national(self, rows: pd.DataFrame, year: int) -> pd.DataFrame:
+        """Add the published national chance of each row's group (from the national row)."""
+        nl = self.groups(year, NATIONAL_CODE)[["grouping", "group", "moment", "rate", "rate_ci_low", "rate_ci_high"]]
+        nl = nl.rename(columns={"rate": "national_rate", "rate_ci_low": "national_ci_low", "rate_ci_high": "national_ci_high"})
+        return rows.drop(columns=["national_rate", "national_ci_low", "national_ci_high"]).merge(nl, on=["grouping", "group", "moment"], how="left")
 
     def _across(self, year: int, level: str, grouping: str, group: str, moment: str) -> pd.DataFrame:
         self.check(year=year)
@@ -180,10 +184,9 @@ class Dashboard:
             raise NotFound(f"unknown group {group!r} for {grouping}")
         with self._lock:
             frame = self.mirror.across(year=year, level=level, characteristics=chars or None, group=group, moment=moment)
-        pub = self._published(frame)
+        pub = self._with_national(publish_metrics(frame, self.policy, shares=False), year)
         pub["name"] = pub.geography.map(geography_names())
         pub["difference_vs_national_pp"] = 100 * (pub.rate - pub.national_rate)
-        pub["significant_vs_national"] = (pub.q_value_vs_national < ALPHA).fillna(False)
         return pub[["geography", "name", "population", "denominator", "count", "rate", "rate_ci_low", "rate_ci_high", "national_rate",
                     "difference_vs_national_pp", "rate_difference", "q_value", "q_value_vs_national", "significant_vs_national", "suppressed"]]
 
