@@ -26,6 +26,14 @@ PAGES = {
 }
 
 
+def test_api_docs_work_offline(visit) -> None:  # type: ignore[no-untyped-def]
+    visit.open("/docs")
+    visit.page.wait_for_selector(".opblock", timeout=20_000)
+    assert visit.page.locator(".opblock").count() >= 10
+    visit.screenshot("api-docs")
+    assert visit.errors == [] and visit.outside == []
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_loads_clean_and_offline(visit, name: str) -> None:  # type: ignore[no-untyped-def]
     visit.open(PAGES[name])

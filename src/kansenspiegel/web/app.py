@@ -6,7 +6,9 @@ from importlib import resources
 from pathlib import Path
 
 import plotly
+import fastapi_offline
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,6 +24,8 @@ from kansenspiegel.web.views import Dashboard, NotFound
 
 HERE = resources.files("kansenspiegel.web")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: Swagger UI 5 (reads OpenAPI 3.1), shipped inside the fastapi-offline package: no CDN.
+SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -48,7 +52,7 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
         version=__version__,
         description="Published (disclosure-controlled) figures of the equal-opportunities mirror. "
         "Counts are rounded; small cells are suppressed (null).",
-        docs_url="/docs",
+        docs_url=None,  # served below with local assets: the default page loads them from a CDN
         redoc_url=None,
     )
     app.state.dashboard = Dashboard(mirror, INTERNAL if internal else PUBLIC)
@@ -57,6 +61,20 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
     templates.env.globals["version"] = __version__
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/vendor/swagger", StaticFiles(directory=str(SWAGGER_ASSETS)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Kansenspiegel API",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger/favicon.png",
+        )
+        # Swagger UI starts itself with an inline script: allowed on this page only
+        page.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+        return page
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
