@@ -1,0 +1,100 @@
+"""Primary and secondary suppression over the whole cube of one dataset and year.
+
+Every published count is part of additive *lines*: the groups of one characteristic add up to
+the cell one level up (a combination's groups to the coarser combination, single groups to
+"everyone"), and the municipalities of an AMR add up to the AMR, the AMRs to the country. A
+suppressed cell is recoverable by subtraction when it is the only suppressed member of a line
+whose total is published. Secondary suppression follows the classical rule used for
+hierarchical tables (as in tau-ARGUS' singleton protection, the first step of its hypercube
+method): in every such line, also suppress the smallest other member, and repeat until no line
+has exactly one suppressed member. Each count column (population, and the counts of every
+moment) is protected on its own.
+
+Everything is vectorised over the incidence of cells and lines: no loop over cells, only over
+the (few) kinds of line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kansenspiegel.codes import ALL, COUNT_COLUMNS, NATIONAL_CODE, SEP
+from kansenspiegel.geography import municipalities
+
+
+def _lines(cube: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(line id, member row, total row) of every additive relation in one dataset-year cube."""
+    index = pd.Series(np.arange(len(cube)), index=pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str)))
+    index = index[~index.index.duplicated()]
+    members, totals = [], []
+    # 1. groups of one characteristic add up to the cell one level up
+    groupings = cube["grouping"].astype(str)
+    for grouping in groupings.unique():
+        if grouping == ALL:
+            continue
+        rows = np.flatnonzero((groupings == grouping).to_numpy())
+        chars = grouping.split(SEP)
+        sub = cube.iloc[rows]
+        for drop in chars:
+            rest = [c for c in chars if c != drop]
+            parent_grouping = SEP.join(rest) if rest else ALL
+            parent_group = pd.Series(ALL, index=sub.index, dtype=object)
+            if rest:
+                parent_group = sub[rest[0]].astype(str)
+                for c in rest[1:]:
+                    parent_group = parent_group + SEP + sub[c].astype(str)
+            keys = pd.MultiIndex.from_arrays([sub["geography"].astype(str).to_numpy(), np.full(len(sub), parent_grouping), parent_group.to_numpy()])
+            parent = index.reindex(keys).to_numpy()
+            ok = ~np.isnan(parent)
+            members.append(rows[ok])
+            totals.append(parent[ok].astype(np.int64))
+    # 2. municipalities add up to their AMR, AMRs to the country
+    gm_to_amr = dict(zip(municipalities().gm_code, municipalities().amr_code))
+    geo = cube["geography"].astype(str)
+    level = cube["geo_level"].astype(str)
+    for child_level, parent_of in (("municipality", geo.map(gm_to_amr)), ("amr", pd.Series(NATIONAL_CODE, index=cube.index))):
+        rows = np.flatnonzero((level == child_level).to_numpy())
+        keys = pd.MultiIndex.from_arrays([parent_of.iloc[rows].astype(str).to_numpy(), groupings.iloc[rows].to_numpy(), cube["group"].astype(str).iloc[rows].to_numpy()])
+        parent = index.reindex(keys).to_numpy()
+        ok = ~np.isnan(parent)
+        members.append(rows[ok])
+        totals.append(parent[ok].astype(np.int64))
+    member = np.concatenate(members)
+    total = np.concatenate(totals)
+    # a line is identified by its total and the kind of relation; give each kind its own ids
+    kind = np.concatenate([np.full(len(m), i) for i, m in enumerate(members)])
+    line = pd.factorize(pd.MultiIndex.from_arrays([kind, total]))[0]
+    return line, member, total
+
+
+def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUNT_COLUMNS) -> pd.DataFrame:
+    """Boolean frame (one column per count column, aligned with ``cube``): True = not published.
+
+    ``cube`` holds the rows of one dataset and year (all geographies and groupings)."""
+    cube = cube.reset_index(drop=True)
+    line, member, total = _lines(cube)
+    n_lines = int(line.max()) + 1 if len(line) else 0
+    line_total = np.zeros(n_lines, dtype=np.int64)
+    line_total[line] = total
+    out = {}
+    population = cube["population"].to_numpy(dtype="float64", na_value=np.nan)
+    for column in columns:
+        values = cube[column].to_numpy(dtype="float64", na_value=np.nan)
+        hidden = (values < threshold) | (population < threshold) | np.isnan(values)
+        for _ in range(1000):
+            per_line = np.bincount(line, weights=hidden[member], minlength=n_lines)
+            exposed = (per_line == 1) & ~hidden[line_total]
+            if not exposed.any():
+                break
+            # the smallest published member of each exposed line joins the suppression; a line
+            # with no other member (an AMR of one municipality) hides its total instead
+            candidate = exposed[line] & ~hidden[member]
+            frame = pd.DataFrame({"line": line[candidate], "member": member[candidate], "value": values[member[candidate]]})
+            pick = frame.sort_values(["line", "value", "member"]).drop_duplicates("line")
+            hidden[pick["member"].to_numpy()] = True
+            lonely = np.setdiff1d(np.flatnonzero(exposed), pick["line"].to_numpy())
+            hidden[line_total[lonely]] = True
+        out[column] = hidden
+    return pd.DataFrame(out)
+
