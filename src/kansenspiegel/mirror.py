@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
-from kansenspiegel.disclosure import PUBLIC, Policy
+from kansenspiegel.disclosure import PUBLIC, Policy, suppression_mask
 from kansenspiegel.geography import geography_names
 from kansenspiegel.ingest import ingest_frame
 from kansenspiegel.store import Store
@@ -52,6 +52,7 @@ class Mirror:
         info = store.datasets().set_index("name").loc[dataset]
         self._synthetic = bool(info["synthetic"])
         self._years = tuple(int(y) for y in str(info["years"]).split(","))
+        self._masks: dict[tuple[int, Policy], pd.DataFrame] = {}
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -164,11 +165,24 @@ class Mirror:
         characteristics: Sequence[str] = TABLE_2_1_CHARACTERISTICS,
         lang: Lang = "nl",
         policy: Policy = PUBLIC,
+        secondary: bool = True,
     ) -> pd.DataFrame:
-        """The report's Table 2.1 layout, published under ``policy`` (rounded, small cells hidden)."""
+        """The report's Table 2.1 layout, published under ``policy``: rounded, small cells
+        hidden, and (``secondary``) every cell that would reveal a hidden one by subtraction."""
         t = self._cell_filter(self._table("cube"), year, geography)
         t = t.filter(t.grouping.isin(list(characteristics)))
-        return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy)
+        mask = self.suppression(year=year, policy=policy) if secondary and not policy.exact else None
+        return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask)
+
+    def suppression(self, *, year: int, policy: Policy = PUBLIC) -> pd.DataFrame:
+        """Primary + secondary suppression of the whole cube of one year (cached per policy)."""
+        key = (year, policy)
+        if key not in self._masks:
+            if year not in self._years:
+                raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+            t = self._table("cube")
+            self._masks[key] = suppression_mask(t.filter(t.year == year).to_pandas(), policy)
+        return self._masks[key]
 
     # -- helpers ------------------------------------------------------------------------------
     def _table(self, name: str) -> ir.Table:

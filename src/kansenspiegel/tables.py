@@ -32,8 +32,10 @@ def table_2_1(
     *,
     lang: Lang = "nl",
     policy: Policy = PUBLIC,
+    mask: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Table 2.1 for the cube rows of one dataset, year and geography (values as text)."""
+    """Table 2.1 for the cube rows of one dataset, year and geography (values as text);
+    ``mask`` (from `disclosure.suppression_mask`) adds secondary suppression."""
     blocks = []
     for name in characteristics:
         spec = CHARACTERISTICS[name]
@@ -46,6 +48,9 @@ def table_2_1(
         for moment in TABLE_2_1_MOMENTS:
             exact = rows[moment].to_numpy(dtype="float64")
             hidden = policy.suppressed(exact) | pop_hidden
+            if mask is not None:
+                keys = pd.MultiIndex.from_frame(rows[["geography", "grouping", "group"]].astype(str))
+                hidden = hidden | mask.reindex(keys)[moment].fillna(True).to_numpy(dtype=bool) | mask.reindex(keys)["population"].fillna(True).to_numpy(dtype=bool)
             shown = policy.round(exact, cell_keys(rows, moment) if policy.rounding == "random" else None)
             # CBS prints the sum of the rounded groups; when a group is hidden its rounded
             # count must not be recoverable from the total, so the exact total is rounded instead.

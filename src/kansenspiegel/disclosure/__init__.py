@@ -1,8 +1,8 @@
 """Stage 4: disclosure control — what may be published from counts.
 
-This first version rounds counts and suppresses small cells (primary suppression). Secondary
-suppression (so that a suppressed cell cannot be recovered by subtraction) is still to come
-(issue "Privacy and own data"); until then the rounded totals are what limits recovery.
+Counts are rounded; small cells are suppressed (primary suppression) and, with a
+`suppression_mask` of the whole cube, so is every cell that would let a reader recover a
+suppressed one by subtraction (secondary suppression, see `_secondary`).
 """
 
 from __future__ import annotations
@@ -86,7 +86,18 @@ def _significant(values: np.ndarray, digits: int = 2, floor: float = 1e-4) -> np
         return np.round(v * scale) / scale
 
 
-def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True) -> pd.DataFrame:
+def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFrame:
+    """Primary + secondary suppression of one dataset-year cube, keyed by
+    ``geography, grouping, group``: one boolean column per count column (True = hidden)."""
+    from kansenspiegel.disclosure._secondary import suppress
+
+    cube = cube.reset_index(drop=True)
+    mask = suppress(cube, policy.threshold)
+    mask.index = pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str))
+    return mask
+
+
+def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None) -> pd.DataFrame:
     """The metric rows as they may be published.
 
     - counts rounded; a cell whose population, denominator or count is below the threshold is
@@ -109,6 +120,16 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         return out
     exact = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
     hidden = policy.suppressed(exact["population"]) | policy.suppressed(exact["denominator"]) | policy.suppressed(exact["count"])
+    if mask is not None:
+        keys = pd.MultiIndex.from_frame(metrics[["geography", "grouping", "group"]].astype(str))
+        cells = mask.reindex(keys)
+        moments_ = metrics["moment"].astype(str)
+        base = moments_.map({m.name: m.base for m in MOMENTS.values()}).to_numpy()
+        count = moments_.map({m.name: m.count for m in MOMENTS.values()}).to_numpy()
+        rows = np.arange(len(metrics))
+        table = cells.fillna(True).to_numpy(dtype=bool)
+        col = {c: i for i, c in enumerate(cells.columns)}
+        hidden |= table[:, col["population"]] | table[rows, [col[b] for b in base]] | table[rows, [col[c] for c in count]]
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
     moments = metrics["moment"].astype(str)
     # key each count by the cube count it comes from, so the same number rounds the same way
@@ -170,4 +191,4 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
     return out
 
 
-__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics"]
+__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics", "suppression_mask"]

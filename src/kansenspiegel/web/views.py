@@ -91,15 +91,21 @@ class Dashboard:
         return rows
 
     # -- views --------------------------------------------------------------------------------
-    def _published(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return publish_metrics(frame, self.policy)
+    def _mask(self, year: int) -> pd.DataFrame | None:
+        if self.policy.exact:
+            return None
+        with self._lock:
+            return self.mirror.suppression(year=year, policy=self.policy)
+
+    def _published(self, frame: pd.DataFrame, year: int, shares: bool = True) -> pd.DataFrame:
+        return publish_metrics(frame, self.policy, shares=shares, mask=self._mask(year))
 
     def _groups(self, year: int, geography: str) -> pd.DataFrame:
         """Every group's published metrics (all groupings, all moments) in one geography."""
         self.check(year=year, geography=geography)
         with self._lock:
             frame = self.mirror.by_group(year=year, geography=geography)
-        return self._published(frame)
+        return self._published(frame, year)
 
     def _funnel(self, year: int, geography: str) -> pd.DataFrame:
         """Counts and chances at each moment for a geography, its AMR and the country."""
@@ -184,7 +190,7 @@ class Dashboard:
             raise NotFound(f"unknown group {group!r} for {grouping}")
         with self._lock:
             frame = self.mirror.across(year=year, level=level, characteristics=chars or None, group=group, moment=moment)
-        pub = self._with_national(publish_metrics(frame, self.policy, shares=False), year)
+        pub = self._with_national(self._published(frame, year, shares=False), year)
         pub["name"] = pub.geography.map(geography_names())
         pub["difference_vs_national_pp"] = 100 * (pub.rate - pub.national_rate)
         return pub[["geography", "name", "population", "denominator", "count", "rate", "rate_ci_low", "rate_ci_high", "national_rate",
