@@ -181,7 +181,7 @@ class Mirror:
             if year not in self._years:
                 raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
             t = self._table("cube")
-            self._masks[key] = suppression_mask(t.filter(t.year == year).to_pandas(), policy)
+            self._masks[key] = suppression_mask(t.filter(t.year == year).to_pandas(), policy).sort_index()
         return self._masks[key]
 
     # -- helpers ------------------------------------------------------------------------------

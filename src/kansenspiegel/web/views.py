@@ -98,7 +98,15 @@ class Dashboard:
             return self.mirror.suppression(year=year, policy=self.policy)
 
     def _published(self, frame: pd.DataFrame, year: int, shares: bool = True) -> pd.DataFrame:
-        return publish_metrics(frame, self.policy, shares=shares, mask=self._mask(year))
+        mask = self._mask(year)
+        if mask is not None and len(frame):
+            # only the part of the year's mask this frame needs (the mask index is sorted)
+            geographies = frame.geography.unique()
+            if len(geographies) == 1:
+                mask = mask.xs(str(geographies[0]), level="geography", drop_level=False)
+            elif frame.grouping.nunique() == 1 and frame.group.nunique() == 1:
+                mask = mask.xs((str(frame.grouping.iloc[0]), str(frame.group.iloc[0])), level=("grouping", "group"), drop_level=False)
+        return publish_metrics(frame, self.policy, shares=shares, mask=mask)
 
     def _groups(self, year: int, geography: str) -> pd.DataFrame:
         """Every group's published metrics (all groupings, all moments) in one geography."""
