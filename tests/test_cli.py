@@ -93,3 +93,20 @@ def test_bad_file_exit_code_and_message(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(source), "--db", str(tmp_path / "db.duckdb")])
     assert result.exit_code == 2
     assert "bad.csv" in result.stderr and "column 'provision'" in result.stderr and "missing column" in result.stderr
+
+
+def test_validate_command_reports_without_loading(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    make_persons(20).to_csv(good, index=False)
+    broken = make_persons(20)
+    broken.loc[0, "gender"] = "?x"
+    broken.to_csv(bad, index=False)
+    ok = runner.invoke(app, ["validate", str(good)])
+    assert ok.exit_code == 0 and "good.csv: OK — 20 rows (microdata)" in ok.stdout
+    failed = runner.invoke(app, ["validate", str(bad), "--format", "json"])
+    assert failed.exit_code == 1
+    import json
+
+    report = json.loads(failed.stdout)
+    assert report["ok"] is False and report["problems"][0]["row"] == 2 and report["problems"][0]["column"] == "gender"
+    assert not list(tmp_path.glob("*.duckdb"))

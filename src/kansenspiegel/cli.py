@@ -138,6 +138,27 @@ def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to d
 
 
 @app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file to check")],
+    format: Annotated[str, typer.Option(help="text or json")] = "text",
+) -> None:
+    """Check a file against the data contract without loading anything (the validation report)."""
+    from kansenspiegel.ingest import validate_file
+
+    report = validate_file(file)
+    if format == "json":
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    elif report.ok:
+        sys.stdout.write(f"{report.file}: OK — {report.rows:,} rows ({report.kind}), years {', '.join(map(str, report.years))}\n")
+    else:
+        sys.stdout.write(f"{report.file}: {report.total_problems} problem(s)\n")
+        for p in report.problems:
+            sys.stdout.write("  " + p.describe(report.file) + "\n")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def datasets(db: DbOption = None) -> None:
     """List the datasets in the database."""
     with Store(db) as store:

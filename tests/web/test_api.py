@@ -108,3 +108,42 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     for path in ("/api/v1/meta", "/api/v1/geographies", "/api/v1/funnel", "/api/v1/characteristics", "/api/v1/groups", "/api/v1/combinations", "/api/v1/compare", "/api/v1/quality", "/api/v1/table", "/api/v1/boundaries/{level}"):
         assert path in spec["paths"], path
     assert client.get("/docs").status_code == 200
+
+
+def _upload(client: TestClient, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    return client.post("/api/v1/validate", files={"file": (name, content, "application/octet-stream")})
+
+
+def test_validate_upload_reports_problems_and_stores_nothing(client: TestClient, demo_2018_db: Path) -> None:
+    from tests.conftest import make_persons
+
+    good = make_persons(30).to_csv(index=False, sep=";").encode("cp1252")
+    report = _upload(client, "clients.csv", good).json()
+    assert report["ok"] is True and report["rows"] == 30 and report["kind"] == "microdata"
+    bad = make_persons(10)
+    bad.loc[2, "municipality"] = "GM9999"
+    report = _upload(client, "clients.csv", bad.to_csv(index=False).encode()).json()
+    assert report["ok"] is False and report["total_problems"] == 1
+    assert report["problems"][0] == {"row": 4, "column": "municipality", "value": "GM9999", "expected": "a 2020 CBS municipality code such as GM0363", "message": ""}
+    assert Mirror.open(demo_2018_db).dataset == "demo"  # nothing was loaded
+
+
+def test_validate_upload_rejects_wrong_types_and_paths(client: TestClient) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    assert _upload(client, "clients.xlsx", png).status_code == 415
+    assert "content is not a .xlsx" in _upload(client, "clients.xlsx", png).json()["detail"]
+    zipped = b"PK\x03\x04" + bytes(100)
+    assert "binary" in _upload(client, "clients.csv", zipped).json()["detail"]
+    assert _upload(client, "clients.exe", b"MZ").status_code == 415
+    report = _upload(client, "../../etc/passwd.csv", b"a,b\n1,2\n").json()
+    assert report["file"] == "passwd.csv" and report["ok"] is False  # the name is never a path
+
+
+def test_validate_upload_size_limit(demo_2018_db: Path) -> None:
+    from kansenspiegel.web import create_app
+
+    app = create_app(demo_2018_db)
+    app.state.max_upload_bytes = 1024
+    with TestClient(app) as c:
+        response = _upload(c, "clients.csv", b"x" * 5000)
+        assert response.status_code == 413 and "larger than" in response.json()["detail"]

@@ -1,0 +1,53 @@
+"""Check a file against the data contract without loading it: the validation report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._load import detect_kind
+from kansenspiegel.ingest._read import read_table
+from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+
+#: Magic bytes of the binary formats (a CSV is anything else that decodes as text).
+SIGNATURES = {".xlsx": b"PK\x03\x04", ".parquet": b"PAR1"}
+
+
+class ValidationReport(BaseModel):
+    file: str
+    ok: bool
+    kind: str | None = None
+    rows: int = 0
+    years: list[int] = []
+    total_problems: int = 0
+    problems: list[Problem] = []
+
+
+def sniff(head: bytes, suffix: str) -> str | None:
+    """The problem with a file's content given its name, or None when the two agree."""
+    suffix = suffix.lower()
+    if suffix in SIGNATURES:
+        return None if head.startswith(SIGNATURES[suffix]) else f"the content is not a {suffix} file"
+    if suffix in (".csv", ".txt"):
+        if any(head.startswith(sig) for sig in SIGNATURES.values()) or b"\x00" in head:
+            return "the content is binary, not a CSV text file"
+        return None
+    return f"unsupported file type {suffix or '(none)'}"
+
+
+def validate_file(path: str | Path, *, name: str | None = None) -> ValidationReport:
+    """Read and validate ``path``; nothing is stored. ``name`` is the file name to report."""
+    path = Path(path)
+    shown = name or path.name
+    try:
+        problem = sniff(path.read_bytes()[:512], path.suffix) if path.exists() else None
+        if problem:
+            raise IngestError(shown, [Problem(row=None, column=None, value=None, expected="a .csv, .xlsx or .parquet file whose content matches its name", message=problem)])
+        frame, first_row = read_table(path)
+        kind = detect_kind(frame)
+        clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)
+    except IngestError as exc:
+        return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems)
+    return ValidationReport(file=shown, ok=True, kind=kind, rows=len(clean), years=sorted(int(y) for y in clean["year"].unique()))
