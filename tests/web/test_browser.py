@@ -22,6 +22,7 @@ PAGES = {
     "combinations": "/combinations?year=2018&geo=GM0363",
     "municipality": "/municipality?year=2018&geo=GM0268",
     "method": "/method?year=2018",
+    "upload": "/upload",
     "overview-en": "/?year=2018&geo=NL&lang=en",
 }
 
@@ -127,3 +128,26 @@ def test_keyboard_reaches_controls_and_skip_link(visit) -> None:  # type: ignore
     for _ in range(3):
         visit.page.keyboard.press("Tab")
     assert visit.page.evaluate("document.activeElement.tagName") in ("SELECT", "A", "SUMMARY", "BUTTON")
+
+
+def test_upload_page_checks_a_file_and_stores_nothing(visit, tmp_path: Path, demo_2018_db: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_persons
+
+    good, bad = tmp_path / "klanten.csv", tmp_path / "fout.csv"
+    make_persons(40).to_csv(good, index=False, sep=";")
+    broken = make_persons(40)
+    broken.loc[5, "municipality"] = "GM9999"
+    broken.to_csv(bad, index=False)
+    visit.open("/upload")
+    visit.page.set_input_files("#ctl-file", str(good))
+    visit.page.get_by_role("button", name="Controleer").click()
+    visit.page.wait_for_selector("#report-ok")
+    assert "40 rijen (microdata)" in visit.page.locator("#report-ok").inner_text()
+    visit.page.set_input_files("#ctl-file", str(bad))
+    visit.page.get_by_role("button", name="Controleer").click()
+    visit.page.wait_for_selector("#problems-table")
+    row = visit.page.locator("#problems-table tbody tr").first.inner_text()
+    assert "7" in row and "municipality" in row and "GM9999" in row
+    visit.screenshot("upload-report")
+    assert visit.errors == [] and visit.outside == []
+    assert Mirror.open(demo_2018_db).dataset == "demo"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-PAGES = ["/", "/characteristics", "/compare", "/combinations", "/municipality", "/method"]
+PAGES = ["/", "/characteristics", "/compare", "/combinations", "/municipality", "/method", "/upload"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -97,3 +97,20 @@ def test_internal_mode_exact_on_screen_public_exports_unless_switched(demo_2018_
     with TestClient(create_app(demo_2018_db)) as c:  # a public server ignores the switch
         public = pd.read_csv(io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal"}).content), encoding="utf-8-sig")
         assert public.disclosure.str.startswith("public").all()
+
+
+def test_upload_form_needs_its_csrf_token(client: TestClient) -> None:
+    form = client.get("/upload")
+    assert form.status_code == 200 and "ks_csrf" in form.headers["set-cookie"]
+    files = {"file": ("clients.csv", b"a,b\n1,2\n", "text/csv")}
+    forged = client.post("/upload", files=files, data={"csrf": "made-up"}, headers={"accept": "text/html"})
+    assert forged.status_code == 403 and "expired" in forged.text
+    token = client.cookies.get("ks_csrf")
+    checked = client.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html"})
+    assert checked.status_code == 200 and 'id="problems-table"' in checked.text
+
+
+def test_template_downloads(client: TestClient) -> None:
+    csv = client.get("/template.csv")
+    assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbfperson_key;year;municipality")
+    assert client.get("/template.xlsx").content.startswith(b"PK")

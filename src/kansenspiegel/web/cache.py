@@ -19,7 +19,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json")
+UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload")
 
 
 class ResponseCache:

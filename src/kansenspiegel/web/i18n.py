@@ -27,6 +27,7 @@ T: dict[str, Label] = {
     "combinations": Label("Combinaties", "Combinations"),
     "municipality": Label("Gemeente", "Municipality"),
     "method": Label("Methode & data", "Method & data"),
+    "upload": Label("Eigen bestand", "Own file"),
     "year": Label("Jaar", "Year"),
     "geography": Label("Gebied", "Area"),
     "comparison": Label("Vergelijken met", "Compare with"),
@@ -73,6 +74,10 @@ T: dict[str, Label] = {
 }
 
 READ_HELP: dict[str, Label] = {
+    "upload": Label(
+        "Controleer uw eigen klantbestand (CSV, Excel of Parquet) tegen het datacontract voordat een analist het inleest. Het bestand wordt alleen gecontroleerd en niet bewaard. U krijgt per probleem de rij, de kolom, de waarde en wat er verwacht werd.",
+        "Check your own client file (CSV, Excel or Parquet) against the data contract before an analyst loads it. The file is only checked, not stored. For every problem you get the row, the column, the value and what was expected.",
+    ),
     "overview": Label(
         "De balken tonen hoeveel mensen in de bijstand elk beslismoment bereikten: een voorziening, minstens een maand werk, en minstens zes maanden werk. Het percentage is de kans: het deel van alle bijstandsgerechtigden in dit gebied dat het moment bereikte. Ernaast staat de landelijke kans.",
         "The bars show how many people on social assistance reached each decision moment: a provision, at least a month of work, at least six months of work. The percentage is the chance: the share of everyone on benefit in this area who reached the moment. The national chance is shown beside it.",

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+import hmac
+import secrets
+import tempfile
+from pathlib import Path, PurePath
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATE_LABELS, MOMENTS, NATIONAL_CODE, POPULATION_DEFINITION, SEP, TABLE_2_1_CHARACTERISTICS
@@ -21,8 +26,9 @@ YearQ = Annotated[int | None, Query(ge=2000, le=2100)]
 GeoQ = Annotated[str, Query(pattern=GEO_PATTERN)]
 LangQ = Annotated[Literal["nl", "en"], Query()]
 
-PAGES = ("overview", "characteristics", "compare", "combinations", "municipality", "method")
-PATHS = {"overview": "/", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations", "municipality": "/municipality", "method": "/method"}
+PAGES = ("overview", "characteristics", "compare", "combinations", "municipality", "method", "upload")
+PATHS = {"overview": "/", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations", "municipality": "/municipality", "method": "/method", "upload": "/upload"}
+CSRF_COOKIE = "ks_csrf"
 
 
 def _board(request: Request) -> Dashboard:
@@ -187,3 +193,56 @@ def download(request: Request, view: Literal["overview", "characteristics", "com
     board = _board(request)
     internal_export = board.policy.exact and params.get("export") == "internal"
     return downloads.download(board if internal_export else request.app.state.public, view, fmt, params)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, lang: LangQ = "nl") -> HTMLResponse:
+    board = _board(request)
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = _render(request, "upload", lang, {"year": board.default_year}, token=token, report=None)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload_check(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[Literal["nl", "en"], Form()] = "nl",
+) -> HTMLResponse:
+    """Check an uploaded client file and show the validation report; nothing is stored."""
+    from kansenspiegel.web.api import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
+    from kansenspiegel.ingest import validate_file
+
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, csrf):
+        raise HTTPException(403, "the form has expired or did not come from this site: reload the page and try again")
+    board = _board(request)
+    name = PurePath((file.filename or "upload").replace("\\", "/")).name or "upload"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise HTTPException(415, f"{name}: unsupported file type {suffix or '(none)'}; send a .csv, .xlsx or .parquet file")
+    limit = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
+    with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
+        target = Path(tmp) / f"upload{suffix}"
+        size = 0
+        with target.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(413, f"{name}: larger than {limit // (1024 * 1024)} MiB")
+                out.write(chunk)
+        report = validate_file(target, name=name)
+    return _render(request, "upload", lang, {"year": board.default_year}, token=cookie, report=report)
+
+
+@router.get("/template.{fmt}")
+def template(fmt: Literal["csv", "xlsx"]) -> Response:
+    """The fill-in template for an own client file."""
+    from kansenspiegel.ingest import write_template
+
+    with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
+        body = write_template(Path(tmp) / f"clients.{fmt}").read_bytes()
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="kansenspiegel-template.{fmt}"'})
