@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.geography import geojson
-from kansenspiegel.ingest import ValidationReport, validate_file
+from kansenspiegel.ingest import ValidationReport
+from kansenspiegel.web.uploads import check_upload
 from kansenspiegel.web.views import Dashboard, NotFound, records
 
 router = APIRouter(prefix="/api/v1", tags=["mirror"])
@@ -133,28 +132,6 @@ def boundaries(level: Literal["amr", "municipality", "province"]) -> dict[str, A
     return geojson(level)
 
 
-#: Largest upload accepted by /validate (bytes); a whole country's file belongs on the command line.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
-
-
 @router.post("/validate", summary="Check a client file against the data contract (nothing is stored)", response_model=ValidationReport)
 async def validate(request: Request, file: Annotated[UploadFile, File(description="CSV (; or ,), XLSX or Parquet")]) -> ValidationReport:
-    limit = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
-    name = PurePath((file.filename or "upload").replace("\\", "/")).name or "upload"  # never a path
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise HTTPException(415, f"{name}: unsupported file type {suffix or '(none)'}; send a .csv, .xlsx or .parquet file")
-    with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
-        target = Path(tmp) / f"upload{suffix}"
-        size = 0
-        with target.open("wb") as out:
-            while chunk := await file.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(413, f"{name}: larger than {limit // (1024 * 1024)} MiB; load big files with 'kansenspiegel ingest'")
-                out.write(chunk)
-        report = validate_file(target, name=name)
-    if not report.ok and report.problems and report.problems[0].message.startswith("the content is"):
-        raise HTTPException(415, f"{name}: {report.problems[0].message}")
-    return report
+    return await check_upload(request, file)

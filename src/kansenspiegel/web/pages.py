@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import hmac
 import secrets
 import tempfile
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -18,6 +18,7 @@ from kansenspiegel.geography import geo_level_of, geography_names, municipalitie
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
 from kansenspiegel.web.i18n import READ_HELP, T, fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.web.uploads import check_upload
 from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, combination_choices, moment_label, records
 
 router = APIRouter(include_in_schema=False)
@@ -212,28 +213,11 @@ async def upload_check(
     lang: Annotated[Literal["nl", "en"], Form()] = "nl",
 ) -> HTMLResponse:
     """Check an uploaded client file and show the validation report; nothing is stored."""
-    from kansenspiegel.web.api import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
-    from kansenspiegel.ingest import validate_file
-
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, csrf):
         raise HTTPException(403, "the form has expired or did not come from this site: reload the page and try again")
     board = _board(request)
-    name = PurePath((file.filename or "upload").replace("\\", "/")).name or "upload"
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise HTTPException(415, f"{name}: unsupported file type {suffix or '(none)'}; send a .csv, .xlsx or .parquet file")
-    limit = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
-    with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
-        target = Path(tmp) / f"upload{suffix}"
-        size = 0
-        with target.open("wb") as out:
-            while chunk := await file.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(413, f"{name}: larger than {limit // (1024 * 1024)} MiB")
-                out.write(chunk)
-        report = validate_file(target, name=name)
+    report = await check_upload(request, file)
     return _render(request, "upload", lang, {"year": board.default_year}, token=cookie, report=report)
 
 
