@@ -46,14 +46,27 @@ def test_table_of_a_small_municipality_suppresses_small_cells(demo_2018_db: Path
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_metrics_export(demo_2018_db: Path, tmp_path: Path, suffix: str) -> None:
+def test_metrics_export_is_public_by_default(demo_2018_db: Path, tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"metrics{suffix}"
     result = runner.invoke(app, ["metrics", "--db", str(demo_2018_db), "--year", "2018", "--geography", "AM05", "-o", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
-    assert list(table.columns) == list(METRIC_COLUMNS)
+    assert list(table.columns)[: len(METRIC_COLUMNS)] == list(METRIC_COLUMNS)
     expected = Mirror.open(demo_2018_db).by_group(year=2018, geography="AM05")
     assert len(table) == len(expected) and set(table.moment) == {"provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"}
+    assert table.disclosure.str.startswith("public").all()
+    assert (table["count"].dropna() % 10 == 0).all() and table.suppressed.any()
+
+
+def test_metrics_export_internal_is_exact_and_marked(demo_2018_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "metrics.parquet"
+    result = runner.invoke(app, ["metrics", "--db", str(demo_2018_db), "--year", "2019", "--internal", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert table.disclosure.str.startswith("INTERNAL").all() and not table.suppressed.any()
+    exact = Mirror.open(demo_2018_db).select(year=2019)
+    assert len(table) == len(exact) and set(table.geography) == set(exact.geography)  # every area, not only NL
+    assert (table["count"].to_numpy() == exact["count"].to_numpy()).all()
 
 
 def test_ingest_then_table(tmp_path: Path) -> None:

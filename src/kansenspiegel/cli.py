@@ -181,18 +181,30 @@ def metrics(
     year: Annotated[Optional[int], typer.Option(help="Only this year")] = None,
     geography: Annotated[Optional[str], typer.Option(help="Only this geography (NL, AMxx, GMxxxx)")] = None,
     format: Annotated[Optional[Format], typer.Option(help="csv or parquet [default: from the file name]")] = None,
+    internal: Annotated[bool, typer.Option("--internal", help="Exact counts, nothing suppressed (authorised analysts only; marked on every row)")] = False,
 ) -> None:
-    """Write the metric table (long format, exact values for analysts) as CSV or Parquet."""
+    """Write the metric table (long format) as CSV or Parquet, published under the disclosure
+    policy (rounded, small and recoverable cells suppressed) unless --internal is given."""
+    import pandas as pd
+
+    from kansenspiegel.disclosure import INTERNAL, PUBLIC, publish_metrics
+
     mirror = _open(db, dataset)
     fmt = format or (Format.parquet if output.suffix.lower() == ".parquet" else Format.csv)
+    policy = INTERNAL if internal else PUBLIC
+    label = "INTERNAL export: exact counts, nothing suppressed - not for publication" if internal else (
+        f"public: counts rounded to {policy.rounding_base}, cells below {policy.threshold} and cells that would reveal them suppressed (empty)"
+    )
     try:
-        if year is None and geography is None:
-            table = mirror.metrics
-        else:
-            years = [year] if year is not None else list(mirror.years)
-            import pandas as pd
-
-            table = pd.concat([mirror.by_group(year=y, geography=geography or "NL") for y in years], ignore_index=True)
+        years = [year] if year is not None else list(mirror.years)
+        parts = []
+        with _progress("metrics") as step:
+            for y in years:
+                step(f"{y}")
+                frame = mirror.select(year=y, geography=geography.upper() if geography else None)
+                mask = None if internal else mirror.suppression(year=y, policy=policy)
+                parts.append(publish_metrics(frame, policy, mask=mask))
+        table = pd.concat(parts, ignore_index=True).assign(disclosure=label)
     except ValueError as exc:
         _fail(str(exc))
         raise
@@ -201,7 +213,7 @@ def metrics(
         table.to_parquet(output, index=False)
     else:
         table.to_csv(output, index=False)
-    err.print(f"wrote {len(table):,} metric rows to {output}" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
+    err.print(f"wrote {len(table):,} metric rows to {output} ({label})" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
 
 
 @app.command()

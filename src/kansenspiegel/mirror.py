@@ -98,6 +98,19 @@ class Mirror:
         """All metrics, long format: one row per year x geography x grouping x group x moment."""
         return self._table("metrics").to_pandas()
 
+    def select(self, *, year: int | None = None, geography: str | None = None) -> pd.DataFrame:
+        """Metric rows of one year and/or one geography (all of them when both are None)."""
+        t = self._table("metrics")
+        if year is not None:
+            if year not in self._years:
+                raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+            t = t.filter(t.year == year)
+        if geography is not None:
+            if geography not in geography_names():
+                raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+            t = t.filter(t.geography == geography)
+        return t.to_pandas()
+
     def to_arrow(self) -> pa.Table:
         """The metric table as an Arrow table."""
         return self._table("metrics").to_pyarrow()
