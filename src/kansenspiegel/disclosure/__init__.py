@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import MOMENTS
+from kansenspiegel.stats import wilson_interval
 
 SUPPRESSED = "."
 #: Count columns of the metric table (rounded when published).
@@ -154,8 +155,6 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
             r = a / b
         r[~(b > 0)] = np.nan
         return r
-
-    from kansenspiegel.stats import wilson_interval  # stats sits below disclosure; imported late to keep layers clear
 
     out["rate"] = ratio(shown["count"], shown["denominator"])
     out["rate_ci_low"], out["rate_ci_high"] = wilson_interval(np.nan_to_num(shown["count"]), np.nan_to_num(shown["denominator"]))
