@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 Lang = Literal["nl", "en"]
 
 UNKNOWN = "unknown"
@@ -270,14 +272,8 @@ def grouping_name(characteristics: tuple[str, ...] | list[str]) -> str:
     return SEP.join(c for c in CHARACTERISTIC_NAMES if c in characteristics)
 
 
-def grouping_characteristics(grouping: str) -> tuple[str, ...]:
-    return () if grouping == ALL else tuple(grouping.split(SEP))
-
-
-def age_band_for_age(age: int) -> str:
-    """The age band of an age in whole years (validation rejects ages outside 15–67)."""
-    if age <= 26:
-        return "up_to_26"
-    if age < 45:
-        return "27_to_44"
-    return "45_to_aow"
+def age_bands(ages: np.ndarray) -> np.ndarray:
+    """The age band of each age in whole years (≤ 26, 27 up to 45, 45 up to the state pension
+    age); NaN ages become ``unknown``. Validation rejects ages outside the possible range."""
+    a = np.asarray(ages, dtype="float64")
+    return np.select([a <= 26, a < 45, a >= 45], ["up_to_26", "27_to_44", "45_to_aow"], UNKNOWN)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, UNKNOWN
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, UNKNOWN, age_bands
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest._contract import (
     AGGREGATED_COLUMNS,
@@ -178,7 +178,7 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
     if age is not None:
         a = age.astype("float64")
         derived = pd.Series(
-            np.select([a <= 26, a < 45, a <= MAX_AGE], ["up_to_26", "27_to_44", "45_to_aow"], UNKNOWN),
+            age_bands(a),
             index=frame.index, dtype="string",
         ).where(age.notna(), UNKNOWN)
         if "age_band" in out.columns:

@@ -101,10 +101,6 @@ READ_HELP: dict[str, Label] = {
 }
 
 
-def t(key: str, lang: Lang) -> str:
-    return T[key](lang)
-
-
 def fmt_int(value: object, lang: Lang = "nl") -> str:
     """1.234 (nl) or 1,234 (en); '.' for a missing (suppressed) value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
