@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
-from kansenspiegel.disclosure import PUBLIC, Policy, suppression_mask
+from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics, suppression_mask
 from kansenspiegel.geography import geography_names
 from kansenspiegel.ingest import ingest_frame
 from kansenspiegel.store import Store
@@ -186,6 +186,13 @@ class Mirror:
         t = t.filter(t.grouping.isin(list(characteristics)))
         mask = self.suppression(year=year, policy=policy) if secondary and not policy.exact else None
         return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask)
+
+    def published(self, *, year: int, geography: str | None = None, policy: Policy = PUBLIC) -> pd.DataFrame:
+        """Every metric row of one year (or one geography of it) as it may be published:
+        `publish_metrics` with primary and secondary suppression of the whole year."""
+        frame = self.select(year=year, geography=geography)
+        mask = None if policy.exact else self.suppression(year=year, policy=policy)
+        return publish_metrics(frame, policy, mask=mask)
 
     def suppression(self, *, year: int, policy: Policy = PUBLIC) -> pd.DataFrame:
         """Primary + secondary suppression of the whole cube of one year (cached per policy)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang
+from kansenspiegel.codes import ALL, CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, SUPPRESSED, Policy, cell_keys
 
 TABLE_2_1_MOMENTS = ("population", "provision", "employed", "sustained")
@@ -56,11 +56,17 @@ def table_2_1(
             # count must not be recoverable from the total, so the exact total is rounded instead.
             total_key = [f"total|{name}|{moment}|" + "|".join(str(rows[c].iloc[0]) for c in ("dataset", "year", "geography"))] if len(rows) else None
             total_count = shown[known].sum() if not hidden[known].any() else float(policy.round([exact[known].sum()], total_key if policy.rounding == "random" else None)[0])
+            # that exact total of the known groups, with a known group hidden, is new information
+            # unless the area total and the unknown group are shown (then it is their difference)
+            total_hidden = bool(policy.suppressed([total_count])[0])
+            if mask is not None and hidden[known].any() and len(rows):
+                area = mask.reindex(pd.MultiIndex.from_tuples([(str(rows["geography"].iloc[0]), ALL, ALL)]))
+                total_hidden |= bool(area[[moment, "population"]].fillna(True).to_numpy().any()) or bool(hidden[~known].any())
             share = _pct(shown, total_count)
             block[moment] = np.where(hidden, SUPPRESSED, shown.astype("int64").astype(str))
-            block[f"{moment}_share_pct"] = np.where(hidden, SUPPRESSED, np.where(known, share.astype("int64").astype(str), ""))
-            total[moment] = str(int(total_count)) if not policy.suppressed([total_count])[0] else SUPPRESSED
-            total[f"{moment}_share_pct"] = "100"
+            block[f"{moment}_share_pct"] = np.where(hidden, SUPPRESSED, np.where(known, SUPPRESSED if total_hidden else share.astype("int64").astype(str), ""))
+            total[moment] = SUPPRESSED if total_hidden else str(int(total_count))
+            total[f"{moment}_share_pct"] = SUPPRESSED if total_hidden else "100"
         unknown_rows = block[~known]
         blocks.extend([block[known], pd.DataFrame([total]), unknown_rows])
     if not blocks:

@@ -30,7 +30,7 @@ def assert_no_line_exposes_one_cell(cube: pd.DataFrame, mask: pd.DataFrame) -> N
         per_line = np.bincount(line, weights=hidden[member])
         line_total = np.zeros(per_line.size, dtype=np.int64)
         line_total[line] = total
-        exposed = (per_line == 1) & ~hidden[line_total]
+        exposed = (per_line + hidden[line_total]) == 1
         assert not exposed.any(), f"{column}: {int(exposed.sum())} line(s) reveal a suppressed cell by subtraction"
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import MOMENTS
+from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
 from kansenspiegel.stats import wilson_interval
 
 SUPPRESSED = "."
@@ -79,7 +79,7 @@ def cell_keys(frame: pd.DataFrame, count: str | pd.Series) -> np.ndarray:
     return (parts + (count if isinstance(count, str) else count.astype(str))).to_numpy(dtype=object)
 
 
-def _significant(values: np.ndarray, digits: int = 2, floor: float = 1e-4) -> np.ndarray:
+def significant_digits(values: np.ndarray, digits: int = 2, floor: float = 1e-4) -> np.ndarray:
     """p- and q-values as published: two significant digits, nothing below ``floor``."""
     v = np.maximum(values, floor)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -94,8 +94,63 @@ def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFram
 
     cube = cube.reset_index(drop=True)
     mask = suppress(cube, policy.threshold)
+    # per grouping of an area: is a group with only known values hidden, and is a group with an
+    # unknown value hidden? (decides whether the known total behind the shares may be shown)
+    family = [cube["geography"].astype(str), cube["grouping"].astype(str)]
+    unknown = (SEP + cube["group"].astype(str) + SEP).str.contains(SEP + UNKNOWN + SEP, regex=False)
+    for column in list(mask.columns):
+        hidden = mask[column]
+        mask[f"{column}{_KNOWN_HIDDEN}"] = (hidden & ~unknown).groupby(family).transform("any")
+        mask[f"{column}{_UNKNOWN_HIDDEN}"] = (hidden & unknown).groupby(family).transform("any")
     mask.index = pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str))
     return mask
+
+
+_KNOWN_HIDDEN = ":known_group_hidden"
+_UNKNOWN_HIDDEN = ":unknown_group_hidden"
+
+
+def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Which derived numbers of each metric row would reveal a hidden cube count.
+
+    - ``rest``: "everyone else" is the area's total minus the cell: hidden when that total is;
+    - ``share_of_denominator`` / ``share_of_moment``: a share is a count over the grouping's
+      known total, which a reader gets back from it. That total is safe only when it follows from
+      published cells anyway: no known group hidden, or the area total and every group with an
+      unknown value shown;
+    - ``national``: the test against the rest of the country uses the national cell: hidden
+      when that is."""
+    moments = metrics["moment"].astype(str)
+    base = moments.map({m.name: m.base for m in MOMENTS.values()}).to_numpy()
+    count = moments.map({m.name: m.count for m in MOMENTS.values()}).to_numpy()
+    rows = np.arange(len(metrics))
+    n = len(metrics)
+
+    def lookup(geography: np.ndarray, grouping: object, group: object) -> tuple[np.ndarray, dict[str, int]]:
+        keys = pd.MultiIndex.from_arrays([geography, np.broadcast_to(np.asarray(grouping, dtype=object), n), np.broadcast_to(np.asarray(group, dtype=object), n)])
+        cells = mask.reindex(keys)
+        return cells.fillna(True).to_numpy(dtype=bool), {c: i for i, c in enumerate(cells.columns)}
+
+    geo = metrics["geography"].astype(str).to_numpy()
+    grouping = metrics["grouping"].astype(str).to_numpy()
+    group = metrics["group"].astype(str).to_numpy()
+    own, col = lookup(geo, grouping, group)
+    total, _ = lookup(geo, ALL, ALL)
+    national, _ = lookup(np.full(n, NATIONAL_CODE, dtype=object), grouping, group)
+
+    def at(table: np.ndarray, columns: np.ndarray, suffix: str = "") -> np.ndarray:
+        return table[rows, [col[c + suffix] for c in columns]]
+
+    def share_hidden(columns: np.ndarray) -> np.ndarray:
+        safe = ~at(own, columns, _KNOWN_HIDDEN) | (~at(total, columns) & ~at(own, columns, _UNKNOWN_HIDDEN))
+        return ~safe
+
+    return {
+        "rest": at(total, base) | at(total, count),
+        "share_of_denominator": share_hidden(base),
+        "share_of_moment": share_hidden(count),
+        "national": national[:, col["population"]] | at(national, base) | at(national, count),
+    }
 
 
 def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -120,7 +175,11 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         out["significant_vs_national"] = (out.q_value_vs_national < 0.05).fillna(False)
         return out
     exact = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
-    hidden = policy.suppressed(exact["population"]) | policy.suppressed(exact["denominator"]) | policy.suppressed(exact["count"])
+    # each count is hidden on its own (as the mask says); a row's rate and everything derived
+    # from it is hidden when its denominator or count is
+    small_population = policy.suppressed(exact["population"])
+    count_hidden = {"population": small_population.copy(), "denominator": small_population | policy.suppressed(exact["denominator"]),
+                    "count": small_population | policy.suppressed(exact["count"])}
     if mask is not None:
         keys = pd.MultiIndex.from_frame(metrics[["geography", "grouping", "group"]].astype(str))
         cells = mask.reindex(keys)
@@ -130,8 +189,14 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         rows = np.arange(len(metrics))
         table = cells.fillna(True).to_numpy(dtype=bool)
         col = {c: i for i, c in enumerate(cells.columns)}
-        hidden |= table[:, col["population"]] | table[rows, [col[b] for b in base]] | table[rows, [col[c] for c in count]]
+        count_hidden["population"] |= table[:, col["population"]]
+        count_hidden["denominator"] |= table[rows, [col[b] for b in base]]
+        count_hidden["count"] |= table[rows, [col[c] for c in count]]
+    hidden = count_hidden["denominator"] | count_hidden["count"]
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
+    derived = _derived_flags(metrics, mask) if mask is not None else None
+    if derived is not None:
+        rest_hidden |= derived["rest"]
     moments = metrics["moment"].astype(str)
     # key each count by the cube count it comes from, so the same number rounds the same way
     # on every row it appears in (population in every moment row, a moment's count as the
@@ -146,7 +211,7 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
     shown: dict[str, np.ndarray] = {}
     for c in COUNT_COLUMNS:
         rounded = policy.round(exact[c], cell_keys(metrics, source[c]) if policy.rounding == "random" else None)
-        rounded[hidden if c in ("population", "denominator", "count") else hidden | rest_hidden] = np.nan
+        rounded[count_hidden[c] if c in count_hidden else hidden | rest_hidden] = np.nan
         shown[c] = rounded
         out[c] = pd.array(rounded, dtype="Float64").astype("Int64")
 
@@ -170,14 +235,18 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         totals = {c: total_policy.round(np.bincount(family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[family] for c in ("denominator", "count")}
         share_d = np.where(known, ratio(shown["denominator"], totals["denominator"]), np.nan)
         share_m = np.where(known, ratio(shown["count"], totals["count"]), np.nan)
+        if derived is not None:
+            share_d[derived["share_of_denominator"]] = np.nan
+            share_m[derived["share_of_moment"]] = np.nan
         out["share_of_denominator"], out["share_of_moment"] = share_d, share_m
         out["representation_gap_pp"] = 100 * (share_m - share_d)
     else:
         out["share_of_denominator"] = out["share_of_moment"] = out["representation_gap_pp"] = np.nan
     out["significant"] = (metrics.q_value < 0.05).fillna(False).to_numpy() & ~hidden & ~rest_hidden
-    out["significant_vs_national"] = (metrics.q_value_vs_national < 0.05).fillna(False).to_numpy() & ~hidden
+    national_hidden = derived["national"] if derived is not None else np.zeros(len(metrics), dtype=bool)
+    out["significant_vs_national"] = (metrics.q_value_vs_national < 0.05).fillna(False).to_numpy() & ~hidden & ~national_hidden
     for c in ("p_value", "q_value", "p_value_vs_national", "q_value_vs_national"):
-        out[c] = _significant(metrics[c].to_numpy(dtype="float64", na_value=np.nan))
+        out[c] = significant_digits(metrics[c].to_numpy(dtype="float64", na_value=np.nan))
     for c in ("national_rate", "national_ci_low", "national_ci_high"):
         out[c] = np.nan  # a published national figure comes from the national row itself
     for c in CELL_DERIVED:
@@ -185,9 +254,11 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         values[hidden] = np.nan
         if c in ("rest_rate", "rate_difference", "rate_ratio", "p_value", "q_value"):
             values[rest_hidden] = np.nan
+        if c in ("p_value_vs_national", "q_value_vs_national"):
+            values[national_hidden] = np.nan
         out[c] = values
     out["suppressed"] = hidden
     return out
 
 
-__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics", "suppression_mask"]
+__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics", "significant_digits", "suppression_mask"]

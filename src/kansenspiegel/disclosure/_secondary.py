@@ -3,8 +3,8 @@
 Every published count is part of additive *lines*: the groups of one characteristic add up to
 the cell one level up (a combination's groups to the coarser combination, single groups to
 "everyone"), and the municipalities of an AMR add up to the AMR, the AMRs to the country. A
-suppressed cell is recoverable by subtraction when it is the only suppressed member of a line
-whose total is published. Secondary suppression follows the classical rule used for
+suppressed cell is recoverable by subtraction when it is the only suppressed cell of a line
+(a member, with the total published, or the total, with every member published). Secondary suppression follows the classical rule used for
 hierarchical tables (as in tau-ARGUS' singleton protection, the first step of its hypercube
 method): in every such line, also suppress the smallest other member, and repeat until no line
 has exactly one suppressed member. Each count column (population, and the counts of every
@@ -83,8 +83,10 @@ def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUN
         values = cube[column].to_numpy(dtype="float64", na_value=np.nan)
         hidden = (values < threshold) | (population < threshold) | np.isnan(values)
         for _ in range(1000):
-            per_line = np.bincount(line, weights=hidden[member], minlength=n_lines)
-            exposed = (per_line == 1) & ~hidden[line_total]
+            # a line is exposed when exactly one of its cells (members and total) is hidden:
+            # a hidden member is the total minus the others, a hidden total their sum
+            per_line = np.bincount(line, weights=hidden[member], minlength=n_lines) + hidden[line_total]
+            exposed = per_line == 1
             if not exposed.any():
                 break
             # the smallest published member of each exposed line joins the suppression; a line

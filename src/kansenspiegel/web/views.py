@@ -100,12 +100,16 @@ class Dashboard:
     def _published(self, frame: pd.DataFrame, year: int, shares: bool = True) -> pd.DataFrame:
         mask = self._mask(year)
         if mask is not None and len(frame):
-            # only the part of the year's mask this frame needs (the mask index is sorted)
+            # only the part of the year's mask this frame needs: its cells, the areas' totals
+            # ("everyone else" is a total minus a cell) and the national cells (the test
+            # against the rest of the country)
             geographies = frame.geography.unique()
             if len(geographies) == 1:
-                mask = mask.xs(str(geographies[0]), level="geography", drop_level=False)
+                mask = mask[mask.index.get_level_values("geography").isin([str(geographies[0]), NATIONAL_CODE])]
             elif frame.grouping.nunique() == 1 and frame.group.nunique() == 1:
-                mask = mask.xs((str(frame.grouping.iloc[0]), str(frame.group.iloc[0])), level=("grouping", "group"), drop_level=False)
+                grouping = mask.index.get_level_values("grouping")
+                group = mask.index.get_level_values("group")
+                mask = mask[((grouping == str(frame.grouping.iloc[0])) & (group == str(frame.group.iloc[0]))) | (grouping == ALL)]
         return publish_metrics(frame, self.policy, shares=shares, mask=mask)
 
     def _groups(self, year: int, geography: str) -> pd.DataFrame:
