@@ -187,7 +187,7 @@ def metrics(
     policy (rounded, small and recoverable cells suppressed) unless --internal is given."""
     import pandas as pd
 
-    from kansenspiegel.disclosure import INTERNAL, PUBLIC, publish_metrics
+    from kansenspiegel.disclosure import INTERNAL, PUBLIC
 
     mirror = _open(db, dataset)
     fmt = format or (Format.parquet if output.suffix.lower() == ".parquet" else Format.csv)
@@ -201,9 +201,7 @@ def metrics(
         with _progress("metrics") as step:
             for y in years:
                 step(f"{y}")
-                frame = mirror.select(year=y, geography=geography.upper() if geography else None)
-                mask = None if internal else mirror.suppression(year=y, policy=policy)
-                parts.append(publish_metrics(frame, policy, mask=mask))
+                parts.append(mirror.published(year=y, geography=geography.upper() if geography else None, policy=policy))
         table = pd.concat(parts, ignore_index=True).assign(disclosure=label)
     except ValueError as exc:
         _fail(str(exc))
@@ -255,6 +253,8 @@ def serve(
     db: DbOption = None,
     dataset: DatasetOption = None,
     internal: Annotated[bool, typer.Option("--internal", help="Exact counts on screen (authorised analysts, own data); downloads stay public unless ?export=internal")] = False,
+    own_db: Annotated[Optional[Path], typer.Option(help="Database file for own client files loaded on the upload page [default: <db>-own.duckdb beside --db]", metavar="<path>")] = None,
+    no_own: Annotated[bool, typer.Option("--no-own", help="No own-data database: the upload page only checks files (for a public server)")] = False,
 ) -> None:
     """Start the dashboard (builds the demo database first if there is none)."""
     import uvicorn
@@ -267,7 +267,8 @@ def serve(
         err.print(f"no database at {path}: building the synthetic demo database first")
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
     try:
-        application = create_app(path, dataset=dataset, internal=internal)
+        own = None if no_own else (own_db if own_db is not None else path.with_name(path.stem + "-own.duckdb"))
+        application = create_app(path, dataset=dataset, internal=internal, own_db=own)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
         raise

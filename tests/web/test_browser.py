@@ -140,11 +140,11 @@ def test_upload_page_checks_a_file_and_stores_nothing(visit, tmp_path: Path, dem
     broken.to_csv(bad, index=False)
     visit.open("/upload")
     visit.page.set_input_files("#ctl-file", str(good))
-    visit.page.get_by_role("button", name="Controleer").click()
+    visit.page.get_by_role("button", name="Controleer", exact=True).click()
     visit.page.wait_for_selector("#report-ok")
     assert "40 rijen (microdata)" in visit.page.locator("#report-ok").inner_text()
     visit.page.set_input_files("#ctl-file", str(bad))
-    visit.page.get_by_role("button", name="Controleer").click()
+    visit.page.get_by_role("button", name="Controleer", exact=True).click()
     visit.page.wait_for_selector("#problems-table")
     row = visit.page.locator("#problems-table tbody tr").first.inner_text()
     assert "7" in row and "municipality" in row and "GM9999" in row

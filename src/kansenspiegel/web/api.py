@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.geography import geojson
 from kansenspiegel.ingest import ValidationReport
+from kansenspiegel.web.own import NAME_PATTERN, OwnData, comparison
 from kansenspiegel.web.uploads import check_upload
 from kansenspiegel.web.views import Dashboard, NotFound, records
 
@@ -135,3 +136,28 @@ def boundaries(level: Literal["amr", "municipality", "province"]) -> dict[str, A
 @router.post("/validate", summary="Check a client file against the data contract (nothing is stored)", response_model=ValidationReport)
 async def validate(request: Request, file: Annotated[UploadFile, File(description="CSV (; or ,), XLSX or Parquet")]) -> ValidationReport:
     return await check_upload(request, file)
+
+
+def own_data(request: Request) -> OwnData:
+    own = getattr(request.app.state, "own", None)
+    if own is None:
+        raise NotFound("this server has no own-data database (start it with --own-db)")
+    return own
+
+
+@router.get("/own", summary="Own client files loaded into this server's own-data database", tags=["own data"])
+def own_datasets(request: Request) -> list[dict[str, Any]]:
+    return own_data(request).datasets()
+
+
+@router.get("/own/{name}/compare", summary="An own dataset's municipality beside the reference AMR and national figures", tags=["own data"])
+def own_compare(
+    request: Request,
+    name: Annotated[str, Path(pattern=NAME_PATTERN, description="Name of the own dataset")],
+    year: Year,
+    geography: Annotated[str, Query(pattern=r"^GM\d{4}$", description="A municipality in the own dataset")],
+    moment: Moment = "employed",
+    lang: LangQ = "nl",
+) -> dict[str, Any]:
+    result = comparison(own_data(request).board(name), board(request), year=year, geography=geography, moment=moment, lang=lang)
+    return {**{k: v for k, v in result.items() if k != "rows"}, "rows": records(result["rows"])}

@@ -20,6 +20,7 @@ from kansenspiegel.disclosure import INTERNAL, PUBLIC
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.web import api, pages
 from kansenspiegel.web.cache import ResponseCache
+from kansenspiegel.web.own import OwnData, OwnDataError
 from kansenspiegel.web.views import Dashboard, NotFound
 
 HERE = resources.files("kansenspiegel.web")
@@ -40,8 +41,13 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None, internal: bool = False) -> FastAPI:
+def create_app(
+    db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None, internal: bool = False, own_db: str | Path | None = None
+) -> FastAPI:
     """The dashboard on a database file (read-only) or on a given `Mirror`.
+
+    ``own_db``: a separate database file for own client files uploaded on the upload page
+    (created on the first load; without it, the upload page only checks files).
 
     ``internal=True`` is for an authorised analyst on their own data: pages and the API show
     exact counts; downloads still pass the public policy unless ``?export=internal`` is asked
@@ -57,6 +63,7 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
     )
     app.state.dashboard = Dashboard(mirror, INTERNAL if internal else PUBLIC)
     app.state.public = Dashboard(mirror, PUBLIC) if internal else app.state.dashboard
+    app.state.own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -95,6 +102,10 @@ def create_app(db: str | Path | None = None, *, mirror: Mirror | None = None, da
             body = f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{status}</title></head><body><main><h1>{status}</h1><p>{_escape(message)}</p><p><a href='/'>Kansenspiegel</a></p></main></body></html>"
             return HTMLResponse(body, status_code=status)
         return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(OwnDataError)
+    async def own_error(request: Request, exc: OwnDataError) -> Response:
+        return error(request, exc.status, str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from kansenspiegel.codes import Label, Lang
 
@@ -28,6 +29,7 @@ T: dict[str, Label] = {
     "municipality": Label("Gemeente", "Municipality"),
     "method": Label("Methode & data", "Method & data"),
     "upload": Label("Eigen bestand", "Own file"),
+    "own": Label("Eigen gegevens", "Own data"),
     "year": Label("Jaar", "Year"),
     "geography": Label("Gebied", "Area"),
     "comparison": Label("Vergelijken met", "Compare with"),
@@ -75,8 +77,12 @@ T: dict[str, Label] = {
 
 READ_HELP: dict[str, Label] = {
     "upload": Label(
-        "Controleer uw eigen klantbestand (CSV, Excel of Parquet) tegen het datacontract voordat een analist het inleest. Het bestand wordt alleen gecontroleerd en niet bewaard. U krijgt per probleem de rij, de kolom, de waarde en wat er verwacht werd.",
-        "Check your own client file (CSV, Excel or Parquet) against the data contract before an analyst loads it. The file is only checked, not stored. For every problem you get the row, the column, the value and what was expected.",
+        "Controleer uw eigen klantbestand (CSV, Excel of Parquet) tegen het datacontract. Met 'Controleer' wordt het bestand alleen gecontroleerd en niet bewaard; u krijgt per probleem de rij, de kolom, de waarde en wat er verwacht werd. Met 'Controleer en laad' wordt een goed bestand daarna ingelezen in de eigen database van deze computer (niet in de landelijke cijfers); persoonsnummers worden daarbij onherkenbaar gemaakt. U kunt het later weer verwijderen.",
+        "Check your own client file (CSV, Excel or Parquet) against the data contract. 'Check' only checks the file and stores nothing; for every problem you get the row, the column, the value and what was expected. 'Check and load' then loads a valid file into this computer's own database (not into the national figures); person numbers are made unrecognisable. You can delete it later.",
+    ),
+    "own": Label(
+        "Uw eigen klantbestand naast de cijfers van uw arbeidsmarktregio en heel Nederland (de referentiecijfers van dit dashboard). Ook uw eigen cijfers worden afgerond en kleine groepen worden niet getoond. Een pijl betekent: uw kans wijkt duidelijk af van de landelijke kans voor dezelfde groep, meer dan toeval. Een verschil is een signaal om te bespreken, geen bewijs van discriminatie.",
+        "Your own client file beside the figures of your labour-market region and the whole country (this dashboard's reference figures). Your own figures are rounded too, and small groups are not shown. An arrow means: your chance clearly differs from the national chance of the same group, more than chance. A difference is a signal to discuss, not proof of discrimination.",
     ),
     "overview": Label(
         "De balken tonen hoeveel mensen in de bijstand elk beslismoment bereikten: een voorziening, minstens een maand werk, en minstens zes maanden werk. Het percentage is de kans: het deel van alle bijstandsgerechtigden in dit gebied dat het moment bereikte. Ernaast staat de landelijke kans.",
@@ -123,3 +129,67 @@ def fmt_pp(value: object, lang: Lang = "nl") -> str:
         return "."
     text = f"{float(value):+.1f}".replace("-", "−")
     return text.replace(".", ",") if lang == "nl" else text
+
+
+#: Dutch texts of the validator's messages and expectations (English in the engine and CLI).
+#: Patterns are tried in order; ``{0}``, ``{1}`` are the groups of the match.
+_PROBLEM_NL: tuple[tuple[str, str], ...] = (
+    (r"missing column", "ontbrekende kolom"),
+    (r"duplicates column '(.+)'", "dubbele kolom '{0}'"),
+    (r"each column once", "elke kolom één keer"),
+    (r"this column in the header", "deze kolom in de kopregel"),
+    (r"impossible value", "onmogelijke waarde"),
+    (r"impossible age", "onmogelijke leeftijd"),
+    (r"age_band does not match age", "age_band past niet bij de leeftijd"),
+    (r"employed 6 months without employed 1 month", "6 maanden werk zonder 1 maand werk"),
+    (r"provision type without provision", "soort voorziening zonder voorziening"),
+    (r"duplicate person-year", "dubbele persoon in hetzelfde jaar"),
+    (r"duplicate row", "dubbele rij"),
+    (r"mixed levels", "verschillende niveaus door elkaar"),
+    (r"(\d+) more rows like these", "nog {0} rijen zoals deze"),
+    (r"the file has no data rows", "het bestand heeft geen gegevensrijen"),
+    (r"the file is empty", "het bestand is leeg"),
+    (r"file not found", "bestand niet gevonden"),
+    (r"unsupported file type", "bestandstype niet ondersteund"),
+    (r"cannot read: (.+)", "kan het bestand niet lezen: {0}"),
+    (r"the content is not a (\S+) file", "de inhoud is geen {0}-bestand"),
+    (r"the content is binary, not a CSV text file", "de inhoud is binair, geen CSV-tekstbestand"),
+    (r"(\w+) larger than (\w+)", "{0} groter dan {1}"),
+    (r"one of (.+) \(or a Dutch/English label\)", "een van {0} (of een Nederlandse/Engelse omschrijving)"),
+    (r"one of (.+)", "een van {0}"),
+    (r"true/false \(also 1/0, ja/nee\), not empty", "waar/onwaar (ook 1/0, ja/nee), niet leeg"),
+    (r"true/false \(also 1/0, ja/nee\)", "waar/onwaar (ook 1/0, ja/nee)"),
+    (r"a whole number \((.+)\)", "een geheel getal ({0})"),
+    (r"(.+) between (\S+) and (\S+)", "{0} tussen {1} en {2}"),
+    (r"a date YYYY-MM-DD or DD-MM-YYYY", "een datum JJJJ-MM-DD of DD-MM-JJJJ"),
+    (r"at least one data row", "minstens één gegevensrij"),
+    (r"age_band, age or birth_date", "age_band, age of birth_date"),
+    (r"a non-empty person key", "een ingevuld persoonsnummer"),
+    (r"a 2020 CBS municipality code such as GM0363", "een CBS-gemeentecode van 2020, zoals GM0363"),
+    (r"an age between (\d+) and (\d+) in the reference year", "een leeftijd tussen {0} en {1} in het peiljaar"),
+    (r"the band of the given age", "de leeftijdsklasse van de opgegeven leeftijd"),
+    (r"employed_6m only where employed_1m is true", "employed_6m alleen waar employed_1m waar is"),
+    (r"a provision type only where provision is true", "een soort voorziening alleen waar provision waar is"),
+    (r"one row per person per year", "één rij per persoon per jaar"),
+    (r"NL, an AMR code \(AMxx\) or a municipality code \(GMxxxx\) of 2020", "NL, een AMR-code (AMxx) of een gemeentecode (GMxxxx) van 2020"),
+    (r"the same geography level in every row \((.+)\)", "hetzelfde gebiedsniveau in elke rij ({0})"),
+    (r"at most (\S+) \((\S+) ≤ its own total\)", "hoogstens {0} ({1} ≤ het eigen totaal)"),
+    (r"one row per year, geography and group", "één rij per jaar, gebied en groep"),
+    (r"an existing file", "een bestaand bestand"),
+    (r"a \.csv, \.xlsx or \.parquet file whose content matches its name", "een .csv-, .xlsx- of .parquet-bestand waarvan de inhoud bij de naam past"),
+    (r"a \.csv, \.xlsx or \.parquet file", "een .csv-, .xlsx- of .parquet-bestand"),
+    (r"a readable file", "een leesbaar bestand"),
+    (r"a header row and data rows", "een kopregel en gegevensrijen"),
+)
+_WORDS_NL = {"a year": "een jaar", "an age in years": "een leeftijd in jaren", "months": "maanden", "a count": "een aantal"}
+
+
+def problem_text(text: str, lang: Lang) -> str:
+    """A validator message or expectation in the page's language."""
+    if lang != "nl" or not text:
+        return text
+    for pattern, dutch in _PROBLEM_NL:
+        m = re.fullmatch(pattern, text)
+        if m:
+            return dutch.format(*(_WORDS_NL.get(g, g) for g in m.groups()))
+    return _WORDS_NL.get(text, text)

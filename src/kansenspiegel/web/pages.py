@@ -11,13 +11,15 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Path as FastPath
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATE_LABELS, MOMENTS, NATIONAL_CODE, POPULATION_DEFINITION, SEP, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
-from kansenspiegel.web.i18n import READ_HELP, T, fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.web.i18n import READ_HELP, T, fmt_int, fmt_pct, fmt_pp, problem_text
+from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
 from kansenspiegel.web.uploads import check_upload
 from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, combination_choices, moment_label, records
 
@@ -36,13 +38,15 @@ def _board(request: Request) -> Dashboard:
     return request.app.state.dashboard
 
 
-def _render(request: Request, page: str, lang: str, state: dict[str, Any], **context: Any) -> HTMLResponse:
+def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, path: str | None = None, **context: Any) -> HTMLResponse:
+    """A page; ``path`` is its own address when it is not one of `PATHS` (an own dataset)."""
     board = _board(request)
 
     def url(target: str, **changes: Any) -> str:
         params = {**state, "lang": lang, **changes}
         params = {k: v for k, v in params.items() if v is not None and v != ""}
-        return PATHS.get(target, target) + ("?" + urlencode(params) if params else "")
+        where = path if (path is not None and target == page) else PATHS.get(target, target)
+        return where + ("?" + urlencode(params) if params else "")
 
     geos = board.geographies()
     return request.app.state.templates.TemplateResponse(
@@ -68,6 +72,7 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], **con
             "fmt_int": lambda v: fmt_int(v, lang),
             "fmt_pct": lambda v: fmt_pct(v, lang),
             "fmt_pp": lambda v: fmt_pp(v, lang),
+            "problem_text": lambda v: problem_text(v, lang),
             "moment_label": lambda m: moment_label(m, lang),
             **context,
         },
@@ -196,11 +201,30 @@ def download(request: Request, view: Literal["overview", "characteristics", "com
     return downloads.download(board if internal_export else request.app.state.public, view, fmt, params)
 
 
+def _csrf(request: Request, token: str) -> str:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, token):
+        raise HTTPException(403, "the form has expired or did not come from this site: reload the page and try again")
+    return cookie
+
+
+def _own(request: Request) -> OwnData | None:
+    return getattr(request.app.state, "own", None)
+
+
+def _upload_page(request: Request, lang: str, token: str, report: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
+    board = _board(request)
+    own = _own(request)
+    response = _render(request, "upload", lang, {"year": board.default_year}, token=token, report=report, error=error,
+                       own_enabled=own is not None, own_datasets=own.datasets() if own is not None else [])
+    response.status_code = status
+    return response
+
+
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, lang: LangQ = "nl") -> HTMLResponse:
-    board = _board(request)
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = _render(request, "upload", lang, {"year": board.default_year}, token=token, report=None)
+    response = _upload_page(request, lang, token)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
 
@@ -211,14 +235,63 @@ async def upload_check(
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form()] = "",
     lang: Annotated[Literal["nl", "en"], Form()] = "nl",
-) -> HTMLResponse:
-    """Check an uploaded client file and show the validation report; nothing is stored."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, csrf):
-        raise HTTPException(403, "the form has expired or did not come from this site: reload the page and try again")
-    board = _board(request)
-    report = await check_upload(request, file)
-    return _render(request, "upload", lang, {"year": board.default_year}, token=cookie, report=report)
+    action: Annotated[Literal["check", "load"], Form()] = "check",
+    name: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Check an uploaded client file and show the validation report; with ``action=load`` a
+    valid file is then loaded into the own-data database as dataset ``name``."""
+    cookie = _csrf(request, csrf)
+    own = _own(request)
+    if action == "load" and own is None:
+        raise HTTPException(404, "this server has no own-data database (start it with --own-db)")
+    loaded: list[str] = []
+
+    def load(path: Path, report: Any) -> None:
+        assert own is not None
+        own.load(path, name.strip().lower(), source=report.file)
+        loaded.append(name.strip().lower())
+
+    try:
+        report = await check_upload(request, file, then=load if action == "load" else None)
+    except OwnDataError as exc:
+        return _upload_page(request, lang, cookie, error=str(exc), status=exc.status)
+    if loaded:
+        return RedirectResponse(f"/own/{loaded[0]}?lang={lang}", status_code=303)
+    return _upload_page(request, lang, cookie, report=report)
+
+
+@router.get("/own/{name}", response_class=HTMLResponse)
+def own_page(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATTERN)], year: YearQ = None, geo: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
+             moment: Moment = "employed", lang: LangQ = "nl") -> HTMLResponse:
+    """An own dataset: the municipality beside the reference AMR and country."""
+    own = _own(request)
+    if own is None:
+        raise NotFound("this server has no own-data database (start it with --own-db)")
+    ob = own.board(name)
+    gms = board_municipalities(ob)
+    year = ob.default_year if year is None else year
+    geo = geo or gms[0]
+    result = comparison(ob, _board(request), year=year, geography=geo, moment=moment, lang=lang)
+    rows = records(result["rows"])
+    blocks = [{"name": n, "label": CHARACTERISTICS[n].label(lang), "rows": [r for r in rows if r["grouping"] == n]} for n in CHARACTERISTIC_NAMES]
+    everyone = next((r for r in rows if r["grouping"] == ALL), None)
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = _render(request, "own", lang, {"year": year, "geo": geo, "moment": moment}, path=f"/own/{name}", dataset=name, own_years=ob.years, own_gms=gms,
+                       result=result, blocks=[b for b in blocks if b["rows"]], everyone=everyone, token=token, all_moments=[(m, moment_label(m, lang)) for m in MOMENTS])
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/own/{name}/delete")
+def own_delete(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATTERN)], csrf: Annotated[str, Form()] = "",
+               lang: Annotated[Literal["nl", "en"], Form()] = "nl") -> RedirectResponse:
+    """Delete an own dataset (and the own-data file when it was the last one)."""
+    _csrf(request, csrf)
+    own = _own(request)
+    if own is None:
+        raise NotFound("this server has no own-data database")
+    own.delete(name)
+    return RedirectResponse(f"/upload?lang={lang}&deleted={name}", status_code=303)
 
 
 @router.get("/template.{fmt}")
