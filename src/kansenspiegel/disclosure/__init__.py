@@ -42,6 +42,10 @@ class Policy:
     def __post_init__(self) -> None:
         if self.rounding_base not in (1, 5, 10):
             raise ValueError("rounding_base must be 10, 5 or 1 (exact)")
+        if self.rounding_base == 1 and self.threshold > 0:
+            # the attack suite shows why: with exact counts, solving the linear system of the
+            # published lines pins down many suppressed cells that rounding keeps safe
+            raise ValueError("exact counts with suppression are not safe to publish: round to 5 or 10, or use exact internal mode (threshold 0)")
         if self.threshold < 0:
             raise ValueError("threshold must be 0 or more")
         if self.rounding not in ("deterministic", "random"):
