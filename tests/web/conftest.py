@@ -38,11 +38,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_2018_db: Path) -> Iterator[str]:
+def live_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Everything the live server writes (stdout and stderr)."""
+    return tmp_path_factory.mktemp("server") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_2018_db: Path, live_log: Path) -> Iterator[str]:
     """`kansenspiegel serve` as a user starts it, on a free port; stopped by PID afterwards."""
     port = _free_port()
     exe = Path(sys.executable).parent / "kansenspiegel"
-    proc = subprocess.Popen([str(exe), "serve", "--db", str(demo_2018_db), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = live_log.open("wb")
+    proc = subprocess.Popen([str(exe), "serve", "--db", str(demo_2018_db), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -53,13 +60,14 @@ def live_server(demo_2018_db: Path) -> Iterator[str]:
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server exited")
+                raise RuntimeError(live_log.read_text())
         else:
             raise RuntimeError("server did not start")
         yield base
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="session")

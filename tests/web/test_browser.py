@@ -151,3 +151,31 @@ def test_upload_page_checks_a_file_and_stores_nothing(visit, tmp_path: Path, dem
     visit.screenshot("upload-report")
     assert visit.errors == [] and visit.outside == []
     assert Mirror.open(demo_2018_db).dataset == "demo"
+
+
+def test_own_file_is_loaded_shown_and_deleted_and_never_logged(visit, tmp_path: Path, live_log: Path) -> None:  # type: ignore[no-untyped-def]
+    """A policy officer fills the template with the clients of Nijmegen, loads it on the upload
+    page, sees the municipality beside its AMR and the country, and deletes it. The server's
+    log never contains a person key or a row of the file."""
+    from tests.web.test_own_data import filled_template
+
+    body = filled_template(n=700, seed=8)
+    path = tmp_path / "klanten-nijmegen.csv"
+    path.write_bytes(body)
+    visit.open("/upload")
+    visit.page.set_input_files("#ctl-file", str(path))
+    visit.page.fill("#ctl-name", "nijmegen-2018")
+    visit.page.get_by_role("button", name="Controleer en laad").click()
+    visit.page.wait_for_selector("#own-everyone")
+    assert "Nijmegen" in visit.page.locator("h1").inner_text()
+    assert "Rijk van Nijmegen" in visit.page.locator("#own-everyone thead").inner_text()
+    shown = visit.page.locator('#own-everyone td[data-col="population"]').inner_text()
+    assert shown == "700"  # 700 clients, rounded to tens
+    visit.screenshot("own-data")
+    visit.page.get_by_role("button", name="Verwijder dit eigen bestand").click()
+    visit.page.wait_for_selector("#own-none")
+    assert visit.errors == [] and visit.outside == []
+    log = live_log.read_text(errors="replace")
+    lines = body.decode("cp1252").splitlines()
+    assert not any(f"klant-{i:05d}-nmg" in log for i in range(700))
+    assert not any(line in log for line in lines[1:50])
