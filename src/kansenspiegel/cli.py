@@ -214,6 +214,53 @@ def metrics(
     err.print(f"wrote {len(table):,} metric rows to {output} ({label})" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
 
 
+class FindingsFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def findings(
+    year: Annotated[int, typer.Option(help="Reference year")],
+    geography: Annotated[str, typer.Option(help="NL, an AMR code (AM05) or a municipality code (GM0363)")] = "NL",
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+    format: Annotated[FindingsFormat, typer.Option(help="text (plain language) or json (structured)")] = FindingsFormat.text,
+    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    top: Annotated[int, typer.Option(help="How many findings (0 = all)")] = 10,
+) -> None:
+    """The deviations that matter in one area, biggest first, in plain language (published
+    figures only: suppressed cells never give a finding)."""
+    import json
+
+    from kansenspiegel.findings import findings as find
+
+    if lang not in ("nl", "en"):
+        _fail("--lang must be nl or en")
+        raise typer.Exit(2)
+    mirror = _open(db, dataset)
+    try:
+        found = find(mirror, year=year, geography=geography.upper(), lang=lang, top=top or None)  # type: ignore[arg-type]
+    except (ValueError, KeyError) as exc:
+        _fail(str(exc))
+        raise
+    if format is FindingsFormat.json:
+        typer.echo(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        typer.echo("Geen duidelijke afwijkingen gevonden." if lang == "nl" else "No clear deviations found.")
+    for i, f in enumerate(found, 1):
+        typer.echo(f"{i}. {f.text}")
+        for c in f.caveats[:-2]:
+            typer.echo(f"   - {c}")
+    if found:
+        typer.echo("")
+        typer.echo(found[0].caveats[-2])
+        typer.echo(found[0].caveats[-1])
+    if mirror.synthetic:
+        err.print("(SYNTHETIC demo data)")
+
+
 @app.command()
 def table(
     year: Annotated[int, typer.Option(help="Reference year")],

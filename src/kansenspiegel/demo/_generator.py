@@ -238,7 +238,7 @@ def _fix_counts(y: np.ndarray, eligible: np.ndarray, gi: dict[str, np.ndarray], 
     raise RuntimeError("demo calibration did not converge")
 
 
-def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[str, dict[str, dict[str, int]]] | None, offsets: dict[str, dict[str, np.ndarray]] | None, rng: np.random.Generator, n_total: int) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
+def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[str, dict[str, dict[str, int]]] | None, offsets: dict[str, dict[str, np.ndarray]] | None, rng: np.random.Generator, n_total: int, effects: tuple[Effect, ...] = PLANTED_EFFECTS) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
     n_per_gm = rng.multinomial(n_total, gm.weight.to_numpy())
     gm_idx = np.repeat(np.arange(len(gm)), n_per_gm)
     tilt = np.ones(len(_CELLS))
@@ -283,7 +283,7 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
     gm_code = gm.gm_code.to_numpy()[gm_idx]
     amr_code = gm.amr_code.to_numpy()[gm_idx]
     planted = {m: np.zeros(n_total) for m in ("provision", "employed", "sustained")}
-    for eff in PLANTED_EFFECTS:
+    for eff in effects:
         sel = (gm_code == eff.geography) | (amr_code == eff.geography)
         for k, v in eff.group.items():
             sel &= g[k] == v
@@ -356,18 +356,19 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
     return frame.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True), new_offsets
 
 
-def generate(years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED) -> pd.DataFrame:
-    """Synthetic microdata for ``years`` (the 2018 figures are always calibrated first)."""
+def generate(years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED, effects: tuple[Effect, ...] = PLANTED_EFFECTS) -> pd.DataFrame:
+    """Synthetic microdata for ``years`` (the 2018 figures are always calibrated first), with
+    ``effects`` planted (tests add their own, which the software cannot know)."""
     rng = np.random.default_rng(seed)
     gm = _municipality_frame(rng)
     targets = exact_targets()
     cell_factor = _calibrate_cells(gm, targets["population"])
     n2018 = sum(targets["population"]["gender"].values())
     frames = {}
-    frame2018, offsets = _year(CALIBRATED_YEAR, gm, cell_factor, targets, None, np.random.default_rng([seed, CALIBRATED_YEAR]), n2018)
+    frame2018, offsets = _year(CALIBRATED_YEAR, gm, cell_factor, targets, None, np.random.default_rng([seed, CALIBRATED_YEAR]), n2018, effects)
     frames[CALIBRATED_YEAR] = frame2018
     for year in years:
         if year != CALIBRATED_YEAR:
             n = int(round(n2018 * YEAR_SIZE.get(year, 1.0)))
-            frames[year], _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng([seed, year]), n)
+            frames[year], _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng([seed, year]), n, effects)
     return pd.concat([frames[y] for y in sorted(years)], ignore_index=True)
