@@ -261,6 +261,45 @@ def findings(
         err.print("(SYNTHETIC demo data)")
 
 
+class ReportFormat(str, Enum):
+    pdf = "pdf"
+    html = "html"
+    xlsx = "xlsx"
+
+
+@app.command()
+def report(
+    year: Annotated[int, typer.Option(help="Reference year")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write", metavar="<path>")],
+    geography: Annotated[str, typer.Option(help="NL, an AMR code (AM12) or a municipality code (GM0363)")] = "NL",
+    format: Annotated[Optional[ReportFormat], typer.Option(help="pdf, html or xlsx [default: from the file name]")] = None,
+    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+) -> None:
+    """Write the report for the council of one area and year: summary, funnel, characteristics,
+    findings, combinations, similar areas, method and the disclosure policy (published figures only)."""
+    from kansenspiegel.reports import report_data, write_html, write_pdf, write_xlsx
+
+    if lang not in ("nl", "en"):
+        _fail("--lang must be nl or en")
+        raise typer.Exit(2)
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = format or (ReportFormat(suffix) if suffix in ("pdf", "html", "xlsx") else None)
+    if fmt is None:
+        _fail(f"cannot tell the format from {output.name}: use --format pdf|html|xlsx")
+        raise typer.Exit(2)
+    mirror = _open(db, dataset)
+    try:
+        data = report_data(mirror, geography=geography.upper(), year=year, lang=lang)  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+    output.parent.mkdir(parents=True, exist_ok=True)
+    {ReportFormat.pdf: write_pdf, ReportFormat.html: write_html, ReportFormat.xlsx: write_xlsx}[fmt](data, output)
+    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
+
+
 @app.command()
 def table(
     year: Annotated[int, typer.Option(help="Reference year")],

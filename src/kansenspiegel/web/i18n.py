@@ -44,6 +44,9 @@ T: dict[str, Label] = {
     "national": Label("Nederland", "The Netherlands"),
     "count": Label("Aantal", "Number"),
     "chance": Label("Kans", "Chance"),
+    "chance_help": Label("Kans: het deel van deze groep dat het moment bereikte", "Chance: the part of this group that reached the moment"),
+    "interval_help": Label("95%-interval: de marge waarbinnen de echte kans vrijwel zeker ligt; bij kleine groepen is die breed",
+                           "95% interval: the margin in which the true chance almost certainly lies; wide for small groups"),
     "interval": Label("95%-betrouwbaarheidsinterval", "95% confidence interval"),
     "share_population": Label("Aandeel in bijstand", "Share on benefit"),
     "share_moment": Label("Aandeel bij moment", "Share at moment"),
@@ -99,6 +102,10 @@ READ_HELP: dict[str, Label] = {
     "combinations": Label(
         "Hier ziet u de kans voor combinaties van kenmerken, zoals oudere alleenstaande vrouwen. Kleine groepen worden niet getoond (punt), want dan zou een persoon herkenbaar kunnen zijn en is de kans erg onzeker.",
         "Here you see the chance for combinations of characteristics, such as older single women. Small groups are not shown (a dot): a person could be recognisable and the chance would be very uncertain.",
+    ),
+    "method": Label(
+        "Hier staat wat elk begrip betekent, hoe de cijfers gemaakt zijn, hoe goed de registratie is en waarom sommige cijfers niet getoond worden (privacy).",
+        "What each term means, how the figures are made, how good the registration is and why some figures are not shown (privacy).",
     ),
     "municipality": Label(
         "De gemeente naast haar arbeidsmarktregio en heel Nederland. Gemeentecijfers zijn vaak klein: kijk naar het interval voordat u conclusies trekt.",

@@ -19,6 +19,7 @@ from kansenspiegel.geography import geo_level_of, geography_names, municipalitie
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
 from kansenspiegel.web.i18n import READ_HELP, T, fmt_int, fmt_pct, fmt_pp, problem_text
+from kansenspiegel.reports import glossary
 from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
 from kansenspiegel.web.uploads import check_upload
 from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, combination_choices, moment_label, records
@@ -62,6 +63,7 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "state": state,
             "url": url,
             "download": lambda fmt: f"/download/{page}.{fmt}?" + urlencode({**{k: v for k, v in state.items() if v is not None}, "lang": lang}),
+            "report_link": lambda fmt: f"/report.{fmt}?" + urlencode({k: v for k, v in {"year": state.get("year"), "geo": state.get("geo"), "lang": lang}.items() if v is not None}),
             "synthetic": board.mirror.synthetic,
             "internal": board.policy.exact,
             "years": board.years,
@@ -73,6 +75,7 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "fmt_pct": lambda v: fmt_pct(v, lang),
             "fmt_pp": lambda v: fmt_pp(v, lang),
             "problem_text": lambda v: problem_text(v, lang),
+            "glossary": glossary(lang),  # type: ignore[arg-type]
             "moment_label": lambda m: moment_label(m, lang),
             **context,
         },
@@ -191,6 +194,24 @@ def method(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang
     characteristics = [(c.label(lang), [c.group_label(code, lang) for code in c.codes]) for c in CHARACTERISTICS.values()]
     covariates = [label(lang) for label in COVARIATE_LABELS.values()]
     return _render(request, "method", lang, {"year": y, "geo": geo}, quality=quality, definitions=definitions, characteristics=characteristics, covariates=covariates)
+
+
+@router.get("/report.{fmt}")
+def report(request: Request, fmt: Literal["pdf", "html", "xlsx"], year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang: LangQ = "nl") -> Response:
+    """The report for the council of one area and year, always under the public policy."""
+    from kansenspiegel.reports import report_data, write_html, write_pdf, write_xlsx
+
+    board = request.app.state.public
+    year = _year(board, year)
+    board.check(geography=geo)
+    with board._lock:
+        data = report_data(board.mirror, geography=geo, year=year, lang=lang, policy=board.policy)
+    writer = {"pdf": write_pdf, "html": write_html, "xlsx": write_xlsx}[fmt]
+    media = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
+    with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
+        body = writer(data, Path(tmp) / f"report.{fmt}").read_bytes()
+    disposition = "inline" if fmt == "html" else "attachment"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="kansenspiegel-{geo}-{year}.{fmt}"'})
 
 
 @router.get("/download/{view}.{fmt}")
