@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kansenspiegel import Mirror
 from kansenspiegel.cli import app
 from kansenspiegel.findings import findings
-from kansenspiegel.web.i18n import fmt_int, fmt_pct
+from kansenspiegel.formatting import fmt_int, fmt_pct
 
 GM = "GM0268"
 
@@ -90,3 +90,13 @@ def test_dashboard_offers_the_report(client: TestClient) -> None:
     response = client.get("/report.pdf", params={"year": 2018, "geo": GM})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert client.get("/report.pdf", params={"year": 2018, "geo": "GM9999"}).status_code == 404
+
+
+@pytest.mark.parametrize("module", ["kansenspiegel.reports", "kansenspiegel.findings", "kansenspiegel.web", "kansenspiegel.cli"])
+def test_each_layer_imports_on_its_own(module: str) -> None:
+    """A fresh interpreter imports each top layer first (the CLI imports reports before web)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

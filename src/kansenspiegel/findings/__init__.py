@@ -167,7 +167,11 @@ def findings(mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang:
                 text += (f"Van de anderen in {name} was dat {_pct(comp_rate[j], lang)}. " if lang == "nl"
                          else f"Of everyone else in {name} it was {_pct(comp_rate[j], lang)}. ")
                 ng = national_gap[j]
-                if not np.isnan(ng):
+                if not np.isnan(ng) and np.sign(ng) != np.sign(diff[j]) and abs(ng) >= 0.5:
+                    above = ng > 0
+                    text += (f"In heel Nederland is het andersom: daar ligt deze groep {_pp(ng, lang)} {'boven' if above else 'onder'} de anderen. " if lang == "nl"
+                             else f"In the whole country it is the other way round: there this group is {_pp(ng, lang)} {'above' if above else 'below'} everyone else. ")
+                elif not np.isnan(ng):
                     bigger = abs(diff[j]) > abs(ng)
                     text += (f"Dat verschil ({_pp(diff[j], lang)}) is {'groter' if bigger else 'kleiner'} dan in heel Nederland ({_pp(ng, lang)}). " if lang == "nl"
                              else f"That gap ({_pp(diff[j], lang)}) is {'larger' if bigger else 'smaller'} than in the whole country ({_pp(ng, lang)}). ")

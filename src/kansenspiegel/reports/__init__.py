@@ -23,7 +23,7 @@ from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics
 from kansenspiegel.findings import Finding, findings
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.mirror import Mirror
-from kansenspiegel.web.i18n import fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 
 BASE_MOMENTS = ("provision", "employed", "sustained")
 FORMATS = ("pdf", "html", "xlsx")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 from kansenspiegel.codes import Label, Lang
+from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp  # noqa: F401  (used by the pages)
 
 T: dict[str, Label] = {
     "title": Label("Kansenspiegel", "Equal-opportunities mirror"),
@@ -112,30 +112,6 @@ READ_HELP: dict[str, Label] = {
         "The municipality beside its labour-market region and the whole country. Municipal figures are often small: look at the interval before drawing conclusions.",
     ),
 }
-
-
-def fmt_int(value: object, lang: Lang = "nl") -> str:
-    """1.234 (nl) or 1,234 (en); '.' for a missing (suppressed) value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "."
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if lang == "nl" else text
-
-
-def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
-    """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "."
-    text = f"{100 * float(value):.{digits}f}"
-    return (text.replace(".", ",") if lang == "nl" else text) + "%"
-
-
-def fmt_pp(value: object, lang: Lang = "nl") -> str:
-    """Percentage points with a sign: +3,2 / −1,0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "."
-    text = f"{float(value):+.1f}".replace("-", "−")
-    return text.replace(".", ",") if lang == "nl" else text
 
 
 #: Dutch texts of the validator's messages and expectations (English in the engine and CLI).

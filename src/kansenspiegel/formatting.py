@@ -1,0 +1,32 @@
+"""Numbers as people read them: Dutch format by default (1.234, 12,5%), English on request;
+'.' for a missing (suppressed) value. Shared by the dashboard and the reports."""
+
+from __future__ import annotations
+
+import math
+
+from kansenspiegel.codes import Lang
+
+
+def fmt_int(value: object, lang: Lang = "nl") -> str:
+    """1.234 (nl) or 1,234 (en); '.' for a missing (suppressed) value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if lang == "nl" else text
+
+
+def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
+    """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{100 * float(value):.{digits}f}"
+    return (text.replace(".", ",") if lang == "nl" else text) + "%"
+
+
+def fmt_pp(value: object, lang: Lang = "nl") -> str:
+    """Percentage points with a sign: +3,2 / −1,0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "."
+    text = f"{float(value):+.1f}".replace("-", "−")
+    return text.replace(".", ",") if lang == "nl" else text
