@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 .venv/bin/python benchmarks/bench_engine.py
 .venv/bin/python benchmarks/bench_web.py
+.venv/bin/python benchmarks/bench_reports.py
