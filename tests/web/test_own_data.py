@@ -130,3 +130,12 @@ def test_own_pages_are_not_cached(own_client: TestClient) -> None:
     assert own_client.get("/api/v1/own").json() == []
     load(own_client, filled_template(), "nieuw")
     assert [d["name"] for d in own_client.get("/api/v1/own").json()] == ["nieuw"]  # not a stale cached answer
+
+
+def test_without_an_own_database_the_upload_page_only_checks(client: TestClient) -> None:
+    """A public server (`serve --no-own`): no load button, and a forged load is refused."""
+    page = client.get("/upload")
+    assert 'id="btn-load"' not in page.text and 'id="own-datasets"' not in page.text
+    response = load(client, filled_template(), "x")
+    assert response.status_code == 404
+    assert client.get("/api/v1/own").status_code == 404
