@@ -161,6 +161,9 @@ class Moment:
     base: str
 
 
+#: The three moments of the funnel (the conditional steps follow from them).
+BASE_MOMENTS: tuple[str, ...] = ("provision", "employed", "sustained")
+
 #: Base moments: counts in the cube, in funnel order.
 COUNT_COLUMNS: tuple[str, ...] = ("population", "provision", "employed", "sustained", "provision_employed")
 

@@ -194,6 +194,11 @@ class Mirror:
         mask = None if policy.exact else self.suppression(year=year, policy=policy)
         return publish_metrics(frame, policy, mask=mask)
 
+    def geographies(self, level: str) -> list[str]:
+        """The codes of one level (``national``, ``amr``, ``municipality``) that have data."""
+        t = self._table("cube")
+        return sorted(t.filter(t.geo_level == level).select("geography").distinct().to_pandas()["geography"].astype(str))
+
     def suppression(self, *, year: int, policy: Policy = PUBLIC) -> pd.DataFrame:
         """Primary + secondary suppression of the whole cube of one year (cached per policy)."""
         key = (year, policy)

@@ -13,7 +13,7 @@ import pytest
 
 from kansenspiegel import Mirror
 from kansenspiegel.disclosure import publish_metrics
-from kansenspiegel.web.i18n import fmt_int, fmt_pct
+from kansenspiegel.formatting import fmt_int, fmt_pct
 
 PAGES = {
     "overview": "/?year=2018&geo=AM05",

@@ -11,15 +11,15 @@ up (`_secondary._lines`). Two attacks, as in tau-ARGUS' audit of a protected tab
    "everyone else" counts, and the known totals that the shares reveal), is repeated until
    nothing tightens: this is subtraction along any chain of lines, with the rounding taken into
    account.
-2. **The linear system, exact** (`linear_attack`): the worst case, as if every published count
-   were exact. The suppressed counts are unknowns of the system of all lines, with the order of
-   the moments (sustained ≤ employed ≤ population, a step's count ≤ the step before) and
-   ``≥ 0``. A suppressed count is *recovered* when minimising and maximising it by linear
-   programming (HiGHS) gives one value. Instead of two LPs per cell, cells are certified in
-   batches: one LP moves as many hidden counts as possible at least one away from their true
-   value while every line still adds up; cells it cannot move are tried again, then one by one.
+2. **The linear system** (`linear_attack`): every line of every count column at once, the extra
+   published numbers, each published count inside its rounding interval, a suppressed count
+   ``>= 0``, and the order of the moments (sustained ≤ employed ≤ population, a step's count ≤
+   the step before). Each attacked hidden count is minimised and maximised by linear
+   programming (HiGHS); it is recovered when fewer than one whole number apart is left. Two LPs
+   per hidden count: a whole country is too much for one machine, so this attack takes a sample
+   or given cells.
 
-Both run on counts only (numpy, scipy); neither needs more than one machine for a country-year.
+Both run on counts only (numpy, scipy).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _system(published: pd.DataFrame, view: pd.DataFrame, policy: Policy, column:
                    np.concatenate(members), np.concatenate(totals), hidden)
 
 
-def _cells(view: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+def _cells(parts: list[pd.DataFrame]) -> pd.DataFrame:
     cells = pd.concat(parts, ignore_index=True)
     cells["recovered"] = (cells.high - np.ceil(cells.low)) < 1  # one whole number left (or none)
     return cells
@@ -219,7 +219,7 @@ def differencing_attack(published: pd.DataFrame, policy: Policy) -> Attack:
         _propagate(low, high, system.line, system.member, system.total)
         rows = np.flatnonzero(system.hidden)
         parts.append(pd.DataFrame({**{c: view[c].astype(str).to_numpy()[rows] for c in CELL}, "column": column, "low": low[rows], "high": high[rows]}))
-    return Attack(_cells(view, parts))
+    return Attack(_cells(parts))
 
 
 def linear_attack(published: pd.DataFrame, policy: Policy, *, sample: int | None = None, seed: int = 0, cells: pd.DataFrame | None = None) -> Attack:
@@ -279,4 +279,4 @@ def linear_attack(published: pd.DataFrame, policy: Policy, *, sample: int | None
     column_of = np.searchsorted(offsets, targets, side="right") - 1
     cube_row = targets - offsets[column_of]
     cells = pd.DataFrame({**{c: view[c].astype(str).to_numpy()[cube_row] for c in CELL}, "column": np.array(cols)[column_of], "low": low, "high": high})
-    return Attack(_cells(view, [cells]))
+    return Attack(_cells([cells]))

@@ -34,6 +34,7 @@ import pandas as pd
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, SEP, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy
+from kansenspiegel.formatting import fmt_pct
 from kansenspiegel.geography import geography_names
 from kansenspiegel.mirror import Mirror
 
@@ -87,8 +88,7 @@ class Finding:
 
 
 def _pct(v: float, lang: Lang) -> str:
-    s = f"{100 * v:.0f}%"
-    return s if lang == "en" else s.replace(".", ",")
+    return fmt_pct(v, lang, digits=0)
 
 
 def _pp(v: float, lang: Lang) -> str:
@@ -117,11 +117,25 @@ def _se(p1: np.ndarray, n1: np.ndarray, p2: np.ndarray, n2: np.ndarray) -> np.nd
         return np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
 
 
+def unknown_shares(area: pd.DataFrame) -> dict[str, float]:
+    """Share of people with an unknown value, per characteristic, in one area's published rows."""
+    population = area[area.moment == "provision"]
+    total = population.loc[population.grouping == ALL, "population"].astype("float64").sum()
+    unknown = population[population.grouping.isin(CHARACTERISTIC_NAMES) & (population.group == UNKNOWN)]
+    per = unknown.groupby("grouping")["population"].sum().astype("float64")
+    return {c: float(per.get(c, 0.0)) / total if total > 0 else 0.0 for c in CHARACTERISTIC_NAMES}
+
+
 def findings(mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang: Lang = "nl", alpha: float = 0.05,
              policy: Policy = PUBLIC, top: int | None = None) -> list[Finding]:
     """The ranked findings of one area and year (see the module docstring)."""
     area = mirror.published(year=year, geography=geography, policy=policy)
     nl = mirror.published(year=year, geography=NATIONAL_CODE, policy=policy) if geography != NATIONAL_CODE else area
+    return findings_in(area, nl, year=year, geography=geography, lang=lang, alpha=alpha, top=top)
+
+
+def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: str, lang: Lang = "nl", alpha: float = 0.05, top: int | None = None) -> list[Finding]:
+    """`findings` on published rows already at hand: ``area``'s and the country's."""
     name = geography_names().get(geography, geography)
     nat = nl.set_index(["grouping", "group", "moment"])
     rows = area[~area.suppressed.astype(bool)].copy()
@@ -129,15 +143,10 @@ def findings(mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang:
     # the national gap of the same group (group vs everyone else in the country), for context
     key = pd.MultiIndex.from_frame(rows[["grouping", "group", "moment"]])
     national_gap = 100 * f(nat["rate_difference"].reindex(key)) if geography != NATIONAL_CODE else np.full(len(rows), np.nan)
-    national_rate = f(nat["rate"].reindex(key))
     national_n = f(nat["denominator"].reindex(key))
     national_x = f(nat["count"].reindex(key))
     rate, n = f(rows["rate"]), f(rows["denominator"])
-    # unknown values per characteristic in this area (for the registration caveat)
-    base = area[(area.moment == "provision") & area.grouping.isin(CHARACTERISTIC_NAMES)]
-    total = f(area[(area.grouping == ALL) & (area.moment == "provision")]["population"])
-    unknown_share = {c: float(np.nansum(f(base[(base.grouping == c) & (base.group == UNKNOWN)]["population"]))) / total[0] if len(total) and total[0] > 0 else 0.0
-                     for c in CHARACTERISTIC_NAMES}
+    unknown_share = unknown_shares(area)  # for the registration caveat
     out: list[Finding] = []
     i = 0 if lang == "nl" else 1
     kinds = [("vs_rest", rows["significant"].to_numpy(dtype=bool) & (rows.grouping != ALL).to_numpy(), f(rows["rest_rate"]), f(rows["rest_denominator"]), f(rows["q_value"]))]
@@ -224,4 +233,4 @@ def _rank(found: list[Finding], top: int | None) -> list[Finding]:
     return out[:top] if top else out
 
 
-__all__ = ["Finding", "findings"]
+__all__ = ["Finding", "findings", "findings_in", "unknown_shares"]

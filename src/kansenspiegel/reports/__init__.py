@@ -7,7 +7,7 @@ recoverable cells suppressed) and from the findings engine, which reads the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -18,15 +18,13 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kansenspiegel import __version__
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, UNKNOWN, Lang
+from kansenspiegel.codes import ALL, BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics
-from kansenspiegel.findings import Finding, findings
+from kansenspiegel.findings import Finding, findings_in, unknown_shares
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 
-BASE_MOMENTS = ("provision", "employed", "sustained")
-FORMATS = ("pdf", "html", "xlsx")
 
 
 @dataclass
@@ -44,7 +42,6 @@ class ReportData:
     similar: pd.DataFrame  # areas of the same level with the most similar size
     quality: dict[str, Any]
     policy: Policy
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _everyone(pub: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +76,7 @@ def report_data(mirror: Mirror, *, geography: str, year: int, lang: Lang = "nl",
     groups["label"] = [CHARACTERISTICS[g].group_label(k, lang) for g, k in zip(groups.grouping, groups.group)]
     groups["difference_vs_national_pp"] = 100 * (groups.rate - groups.national_rate)
     groups = groups.sort_values(["order", "moment"], key=lambda s: s.map({m: i for i, m in enumerate(BASE_MOMENTS)}) if s.name == "moment" else s)
-    found = findings(mirror, year=year, geography=geography, lang=lang, policy=policy)
+    found = findings_in(here, nl, year=year, geography=geography, lang=lang)
     combos = [f for f in found if "+" in f.grouping][:5]
     # areas of the same level with the most similar number of people on benefit
     similar = pd.DataFrame()
@@ -92,9 +89,7 @@ def report_data(mirror: Mirror, *, geography: str, year: int, lang: Lang = "nl",
         pub["distance"] = (pub.population.astype("float64") - size).abs()
         similar = pub.sort_values("distance").head(6)[["geography", "population", "rate", "rate_ci_low", "rate_ci_high"]].copy()
         similar["name"] = similar.geography.map(names)
-    base = here[(here.moment == "provision") & here.grouping.isin(CHARACTERISTIC_NAMES)]
-    total = _everyone(here).loc["provision", "population"]
-    unknown = {CHARACTERISTICS[c].label(lang): (float(base[(base.grouping == c) & (base.group == UNKNOWN)].population.sum()) / float(total) if total else 0.0) for c in CHARACTERISTIC_NAMES}
+    unknown = {CHARACTERISTICS[c].label(lang): share for c, share in unknown_shares(here).items()}
     quality = {"unknown": unknown, "cells": int(len(here)), "suppressed": int(here.suppressed.sum())}
     return ReportData(geography=geography, name=names[geography], year=year, lang=lang, synthetic=mirror.synthetic, chain=[(c, names[c]) for c in chain],
                       funnel=pd.DataFrame(funnel), groups=groups, top=found[:top], combinations=combos, similar=similar, quality=quality, policy=policy)
@@ -223,4 +218,4 @@ def _policy_text(data: ReportData) -> str:
             "are not shown (.). Chances, intervals and shares are computed from the rounded counts.")
 
 
-__all__ = ["FORMATS", "ReportData", "glossary", "render_html", "report_data", "write_html", "write_pdf", "write_xlsx"]
+__all__ = ["ReportData", "glossary", "render_html", "report_data", "write_html", "write_pdf", "write_xlsx"]

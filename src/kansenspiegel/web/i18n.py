@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from kansenspiegel.codes import Label, Lang
-from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp  # noqa: F401  (used by the pages)
 
 T: dict[str, Label] = {
     "title": Label("Kansenspiegel", "Equal-opportunities mirror"),

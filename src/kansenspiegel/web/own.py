@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, Lang
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, Lang
 from kansenspiegel.disclosure import Policy, significant_digits
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest import IngestResult, ingest_file
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.stats import benjamini_hochberg, two_proportion_test
 from kansenspiegel.store import Store
-from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, group_label
+from kansenspiegel.web.views import Dashboard, NotFound, group_label
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
@@ -116,8 +115,7 @@ class OwnData:
 
 
 def board_municipalities(board: Dashboard) -> list[str]:
-    cube = board.mirror.cube
-    return sorted(cube.loc[cube.geo_level == "municipality", "geography"].astype(str).unique())
+    return board.mirror.geographies("municipality")
 
 
 def comparison(own: Dashboard, reference: Dashboard, *, year: int, geography: str, moment: str, lang: Lang = "nl") -> dict[str, Any]:
@@ -131,7 +129,7 @@ def comparison(own: Dashboard, reference: Dashboard, *, year: int, geography: st
     own.check(year=year)
     if geography not in board_municipalities(own):
         raise NotFound(f"{geography} is not in this dataset; it has {', '.join(board_municipalities(own))}")
-    if moment not in BASE_MOMENTS and moment not in ("employed_given_provision", "sustained_given_employed"):
+    if moment not in MOMENTS:
         raise NotFound(f"unknown moment {moment!r}")
     amr = municipalities().set_index("gm_code").loc[geography, "amr_code"]
     wanted = lambda g: g[g.grouping.isin([ALL, *CHARACTERISTIC_NAMES]) & (g.moment == moment)]  # noqa: E731

@@ -18,7 +18,8 @@ from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVA
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
-from kansenspiegel.web.i18n import READ_HELP, T, fmt_int, fmt_pct, fmt_pp, problem_text
+from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.web.i18n import READ_HELP, T, problem_text
 from kansenspiegel.reports import glossary
 from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
 from kansenspiegel.web.uploads import check_upload

@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, SEP, UNKNOWN, Lang
+from kansenspiegel.codes import ALL, BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, SEP, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.mirror import Mirror
 
-BASE_MOMENTS = ("provision", "employed", "sustained")
 
 
 class NotFound(LookupError):
