@@ -90,7 +90,7 @@ def test_an_invalid_file_is_reported_in_dutch_and_nothing_is_stored(own_client: 
 def test_name_in_use_bad_name_and_too_many_rows_are_refused(own_client: TestClient) -> None:
     assert load(own_client, filled_template(), "nijmegen").status_code == 303
     again = load(own_client, filled_template(seed=6), "nijmegen")
-    assert again.status_code == 409 and "already loaded" in again.text
+    assert again.status_code == 409 and "al een bestand met de naam" in again.text  # the upload page speaks Dutch
     assert load(own_client, filled_template(), "Nijmegen/../x").status_code == 400
     own_client.app.state.max_upload_rows = 100
     try:
@@ -99,6 +99,16 @@ def test_name_in_use_bad_name_and_too_many_rows_are_refused(own_client: TestClie
         del own_client.app.state.max_upload_rows
     assert big.status_code == 413 and "900 rows, more than 100" in big.text
     assert [d["name"] for d in own_client.get("/api/v1/own").json()] == ["nijmegen"]
+
+
+def test_errors_a_user_meets_are_dutch_on_pages_and_english_in_the_api(own_client: TestClient) -> None:
+    html = {"accept": "text/html"}
+    forged = own_client.post("/own/x/delete", data={"csrf": "forged"}, headers=html)
+    assert forged.status_code == 403 and "het formulier is verlopen" in forged.text
+    big = own_client.post("/api/v1/validate", files={"file": ("a.doc", b"x", "text/plain")})
+    assert big.status_code == 415 and "unsupported file type" in big.json()["detail"]
+    page = own_client.post("/upload", data={"csrf": token(own_client)}, files={"file": ("a.doc", b"x", "text/plain")}, headers=html)
+    assert page.status_code == 415 and "wordt niet ondersteund" in page.text
 
 
 def test_forms_need_the_csrf_token(own_client: TestClient) -> None:

@@ -20,6 +20,7 @@ from kansenspiegel.disclosure import INTERNAL, PUBLIC
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.web import api, pages
 from kansenspiegel.web.cache import ResponseCache
+from kansenspiegel.web.i18n import UserError
 from kansenspiegel.web.own import OwnData, OwnDataError
 from kansenspiegel.web.views import Dashboard, NotFound
 
@@ -97,6 +98,10 @@ def create_app(
     def wants_html(request: Request) -> bool:
         return not request.url.path.startswith(("/api/", "/download/")) and "text/html" in request.headers.get("accept", "")
 
+    def dutch(request: Request) -> bool:
+        """A page (not the API) in Dutch: the default, unless ?lang=en."""
+        return wants_html(request) and request.query_params.get("lang") != "en"
+
     def error(request: Request, status: int, message: str) -> Response:
         if wants_html(request):
             body = f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{status}</title></head><body><main><h1>{status}</h1><p>{_escape(message)}</p><p><a href='/'>Kansenspiegel</a></p></main></body></html>"
@@ -105,7 +110,7 @@ def create_app(
 
     @app.exception_handler(OwnDataError)
     async def own_error(request: Request, exc: OwnDataError) -> Response:
-        return error(request, exc.status, str(exc))
+        return error(request, exc.status, exc.nl if dutch(request) else str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -123,6 +128,8 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc, UserError) and dutch(request):
+            return error(request, exc.status_code, exc.nl)
         return error(request, exc.status_code, str(exc.detail))
 
     app.include_router(api.router)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from fastapi import HTTPException
+
 from kansenspiegel.codes import Label, Lang
 
 T: dict[str, Label] = {
@@ -175,3 +177,12 @@ def problem_text(text: str, lang: Lang) -> str:
         if m:
             return dutch.format(*(_WORDS_NL.get(g, g) for g in m.groups()))
     return _WORDS_NL.get(text, text)
+
+
+class UserError(HTTPException):
+    """An HTTP error a user meets on a page: English ``detail`` (the API), Dutch ``nl`` (the
+    pages show it unless ?lang=en)."""
+
+    def __init__(self, status: int, detail: str, nl: str) -> None:
+        super().__init__(status, detail)
+        self.nl = nl

@@ -28,10 +28,12 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
 class OwnDataError(ValueError):
-    """A request on own data that cannot be done (bad name, name in use): a 400/409 with this message."""
+    """A request on own data that cannot be done (bad name, name in use): a 400/409 with this
+    message (English; ``nl`` in Dutch for the pages)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, nl: str, status: int = 400) -> None:
         super().__init__(message)
+        self.nl = nl
         self.status = status
 
 
@@ -82,12 +84,14 @@ class OwnData:
     def load(self, path: Path, name: str, *, source: str) -> IngestResult:
         """Load a validated file as dataset ``name`` (all or nothing)."""
         if not re.match(NAME_PATTERN, name):
-            raise OwnDataError(f"dataset name {name!r}: use 1-40 lower-case letters, digits, '-' or '_'")
+            raise OwnDataError(f"dataset name {name!r}: use 1-40 lower-case letters, digits, '-' or '_'",
+                               f"naam {name!r}: gebruik 1 tot 40 kleine letters, cijfers, '-' of '_'")
         with self._lock:
             store = self._open(create=True)
             assert store is not None
             if name in store.dataset_names():
-                raise OwnDataError(f"a dataset named {name!r} is already loaded: delete it first or choose another name", status=409)
+                raise OwnDataError(f"a dataset named {name!r} is already loaded: delete it first or choose another name",
+                                   f"er is al een bestand met de naam {name!r} ingelezen: verwijder het eerst of kies een andere naam", status=409)
             result = ingest_file(store, path, dataset=name)
             self._set_source(store, name, source)
             self._boards.pop(name, None)

@@ -10,7 +10,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,7 +19,7 @@ from kansenspiegel.geography import geo_level_of, geography_names, municipalitie
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
-from kansenspiegel.web.i18n import READ_HELP, T, problem_text
+from kansenspiegel.web.i18n import READ_HELP, T, UserError, problem_text
 from kansenspiegel.reports import glossary
 from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
 from kansenspiegel.web.uploads import check_upload
@@ -34,6 +34,7 @@ LangQ = Annotated[Literal["nl", "en"], Query()]
 PAGES = ("overview", "characteristics", "compare", "combinations", "municipality", "method", "upload")
 PATHS = {"overview": "/", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations", "municipality": "/municipality", "method": "/method", "upload": "/upload"}
 CSRF_COOKIE = "ks_csrf"
+NO_OWN_NL = "deze server heeft geen database voor eigen bestanden (start hem met --own-db)"
 
 
 def _board(request: Request) -> Dashboard:
@@ -226,7 +227,8 @@ def download(request: Request, view: Literal["overview", "characteristics", "com
 def _csrf(request: Request, token: str) -> str:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, token):
-        raise HTTPException(403, "the form has expired or did not come from this site: reload the page and try again")
+        raise UserError(403, "the form has expired or did not come from this site: reload the page and try again",
+                        "het formulier is verlopen of kwam niet van deze site: laad de pagina opnieuw en probeer het nog eens")
     return cookie
 
 
@@ -265,7 +267,7 @@ async def upload_check(
     cookie = _csrf(request, csrf)
     own = _own(request)
     if action == "load" and own is None:
-        raise HTTPException(404, "this server has no own-data database (start it with --own-db)")
+        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
     loaded: list[str] = []
 
     def load(path: Path, report: Any) -> None:
@@ -276,7 +278,7 @@ async def upload_check(
     try:
         report = await check_upload(request, file, then=load if action == "load" else None)
     except OwnDataError as exc:
-        return _upload_page(request, lang, cookie, error=str(exc), status=exc.status)
+        return _upload_page(request, lang, cookie, error=exc.nl if lang == "nl" else str(exc), status=exc.status)
     if loaded:
         return RedirectResponse(f"/own/{loaded[0]}?lang={lang}", status_code=303)
     return _upload_page(request, lang, cookie, report=report)
@@ -288,7 +290,7 @@ def own_page(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATTER
     """An own dataset: the municipality beside the reference AMR and country."""
     own = _own(request)
     if own is None:
-        raise NotFound("this server has no own-data database (start it with --own-db)")
+        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
     ob = own.board(name)
     gms = board_municipalities(ob)
     year = ob.default_year if year is None else year
@@ -311,7 +313,7 @@ def own_delete(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATT
     _csrf(request, csrf)
     own = _own(request)
     if own is None:
-        raise NotFound("this server has no own-data database")
+        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
     own.delete(name)
     return RedirectResponse(f"/upload?lang={lang}&deleted={name}", status_code=303)
 
