@@ -257,6 +257,35 @@ COVARIATE_LABELS: dict[str, Label] = {
     "recent_work_experience": Label("Recente werkervaring", "Recent work experience"),
 }
 
+@dataclass(frozen=True)
+class Term:
+    """A word the figures use, with its definition (the same on every page, report and file)."""
+
+    label: Label
+    definition: Label
+
+
+#: The three differences the mirror shows, each with its own name. ``{area}`` is the area compared with.
+DIFFERENCES: dict[str, Term] = {
+    "representation_gap_pp": Term(
+        Label("Verschil in aandeel (procentpunt)", "Difference in share (percentage points)"),
+        Label("Het aandeel van een groep onder wie een beslismoment bereikte, min haar aandeel in de bijstand. "
+              "Vrouwen zijn 55% van de bijstand maar 43% van wie werk vond: −12 procentpunt.",
+              "A group's share among those who reached a decision moment minus its share of everyone on benefit. "
+              "Women are 55% of people on benefit but 43% of those who found work: −12 percentage points."),
+    ),
+    "rate_difference": Term(
+        Label("Verschil met de anderen (procentpunt)", "Difference from everyone else (percentage points)"),
+        Label("De kans van een groep min de kans van alle anderen in hetzelfde gebied: 30% tegen 25% is +5 procentpunt.",
+              "A group's chance minus the chance of everyone else in the same area: 30% against 25% is +5 percentage points."),
+    ),
+    "difference_vs_comparison_pp": Term(
+        Label("Verschil met {area} (procentpunt)", "Difference from {area} (percentage points)"),
+        Label("De kans van een groep min de kans van dezelfde groep in het gebied waarmee u vergelijkt (meestal heel Nederland).",
+              "A group's chance minus the chance of the same group in the area you compare with (usually the whole country)."),
+    ),
+}
+
 GEO_LEVELS: dict[str, Label] = {
     "national": Label("Nederland", "The Netherlands"),
     "amr": Label("Arbeidsmarktregio", "Labour-market region"),

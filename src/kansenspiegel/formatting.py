@@ -17,11 +17,20 @@ def fmt_int(value: object, lang: Lang = "nl") -> str:
 
 
 def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
-    """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing."""
+    """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing. A chance strictly
+    between 0 and 1 is never printed as 0% or 100%: it reads "<0,1%" or ">99,9%"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "."
-    text = f"{100 * float(value):.{digits}f}"
-    return (text.replace(".", ",") if lang == "nl" else text) + "%"
+    v = float(value)
+    step = 10.0 ** -digits
+    prefix = ""
+    if 0 < v < 1:
+        if round(100 * v, digits) <= 0:
+            v, prefix = step / 100, "<"
+        elif round(100 * v, digits) >= 100:
+            v, prefix = 1 - step / 100, ">"
+    text = f"{100 * v:.{digits}f}"
+    return prefix + (text.replace(".", ",") if lang == "nl" else text) + "%"
 
 
 def fmt_pp(value: object, lang: Lang = "nl") -> str:

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
-from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics, suppression_mask
+from kansenspiegel.disclosure import PUBLIC, Policy, mask_from_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import geography_names
 from kansenspiegel.ingest import ingest_frame
 from kansenspiegel.store import Store
@@ -53,6 +55,7 @@ class Mirror:
         self._synthetic = bool(info["synthetic"])
         self._years = tuple(int(y) for y in str(info["years"]).split(","))
         self._masks: dict[tuple[int, Policy], pd.DataFrame] = {}
+        self._published: dict[tuple[int, Policy], pd.DataFrame] = {}
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -187,12 +190,34 @@ class Mirror:
         mask = self.suppression(year=year, policy=policy) if secondary and not policy.exact else None
         return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask)
 
-    def published(self, *, year: int, geography: str | None = None, policy: Policy = PUBLIC) -> pd.DataFrame:
+    def published(self, *, year: int, geography: str | None = None, policy: Policy = PUBLIC, level: str | None = None,
+                  grouping: str | None = None, group: str | None = None, moment: str | None = None) -> pd.DataFrame:
         """Every metric row of one year (or one geography of it) as it may be published:
-        `publish_metrics` with primary and secondary suppression of the whole year."""
-        frame = self.select(year=year, geography=geography)
-        mask = None if policy.exact else self.suppression(year=year, policy=policy)
-        return publish_metrics(frame, policy, mask=mask)
+        `publish_metrics` over the whole year, with its primary and secondary suppression.
+
+        Under the public policy this was computed at ingest and is only read; another policy is
+        computed for the whole year on first use and kept (the q-values need whole families,
+        the test against the country the national rows). ``level``, ``grouping``, ``group`` and
+        ``moment`` filter the rows (e.g. one group at one moment in every AMR: a map)."""
+        self._check_year(year)
+        if geography is not None and geography not in geography_names():
+            raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+        wanted = {"geography": geography, "geo_level": level, "grouping": grouping, "group": group, "moment": moment}
+        filters = {k: v for k, v in wanted.items() if v is not None}
+        if policy == PUBLIC and self._store.has("published"):
+            t = self._table("published").filter(ibis._.year == year)
+            for column, value in filters.items():
+                t = t.filter(t[column] == value)
+            return t.order_by("geography").to_pandas() if geography is None else t.to_pandas()
+        key = (year, policy)
+        if key not in self._published:
+            mask = None if policy.exact else self.suppression(year=year, policy=policy)
+            self._published[key] = publish_metrics(self.select(year=year), policy, mask=mask)
+        frame = self._published[key]
+        keep = np.ones(len(frame), dtype=bool)
+        for column, value in filters.items():
+            keep &= (frame[column] == value).to_numpy()
+        return frame[keep].reset_index(drop=True)
 
     def geographies(self, level: str) -> list[str]:
         """The codes of one level (``national``, ``amr``, ``municipality``) that have data."""
@@ -200,14 +225,21 @@ class Mirror:
         return sorted(t.filter(t.geo_level == level).select("geography").distinct().to_pandas()["geography"].astype(str))
 
     def suppression(self, *, year: int, policy: Policy = PUBLIC) -> pd.DataFrame:
-        """Primary + secondary suppression of the whole cube of one year (cached per policy)."""
+        """Primary + secondary suppression of the whole cube of one year (stored at ingest for
+        the public policy; computed once per other policy)."""
         key = (year, policy)
         if key not in self._masks:
-            if year not in self._years:
-                raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
-            t = self._table("cube")
-            self._masks[key] = suppression_mask(t.filter(t.year == year).to_pandas(), policy).sort_index()
+            self._check_year(year)
+            if policy == PUBLIC and self._store.has("suppression"):
+                self._masks[key] = mask_from_table(self._table("suppression").filter(ibis._.year == year).to_pandas())
+            else:
+                t = self._table("cube")
+                self._masks[key] = suppression_mask(t.filter(t.year == year).to_pandas(), policy).sort_index()
         return self._masks[key]
+
+    def _check_year(self, year: int) -> None:
+        if year not in self._years:
+            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
 
     # -- helpers ------------------------------------------------------------------------------
     def _table(self, name: str) -> ir.Table:

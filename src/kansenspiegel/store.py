@@ -17,7 +17,9 @@ import pandas as pd
 
 DEFAULT_DB = "kansenspiegel.duckdb"
 #: Tables derived per dataset, in the order the data flows through them.
-DATA_TABLES = ("persons", "counts", "cube", "metrics")
+DATA_TABLES = ("persons", "counts", "cube", "metrics", "suppression", "published")
+#: Tables rebuilt from the counts (`ingest.build`).
+DERIVED_TABLES = DATA_TABLES[2:]
 
 
 def default_db_path() -> Path:

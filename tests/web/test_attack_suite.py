@@ -1,6 +1,8 @@
 """The attack suite: an adversary takes everything published for the demo data and tries to
 recover a suppressed count, by differencing (rounding-aware, along every additive line and
-every extra published number) and by solving the linear system (linear programming).
+every extra published number) and by solving the linear system (linear programming); and
+tries to recover the *exact* count behind a published one from the chance, interval and
+p-value published beside it.
 
 What the adversary reads is the public export (`kansenspiegel metrics`): every geography,
 grouping and group of the year. The first test shows that the API publishes the same numbers,
@@ -20,7 +22,8 @@ from kansenspiegel import Mirror
 from kansenspiegel.cli import app
 from kansenspiegel.demo import generate
 from kansenspiegel.disclosure import INTERNAL, PUBLIC, Policy, publish_metrics
-from kansenspiegel.disclosure._audit import attacker_view, differencing_attack, linear_attack
+from kansenspiegel.disclosure import significant_digits
+from kansenspiegel.disclosure._audit import attacker_view, differencing_attack, enumeration_attack, linear_attack
 from kansenspiegel.geography import municipalities
 from tests.conftest import make_persons
 
@@ -109,3 +112,60 @@ def test_without_rounding_and_secondary_suppression_the_attacks_succeed() -> Non
 def test_a_policy_of_exact_counts_with_suppression_is_refused() -> None:
     with pytest.raises(ValueError, match="not safe to publish"):
         Policy(rounding_base=1, threshold=10)
+
+
+#: Everything published beside the counts (shares are the counts over a published known total,
+#: which the attacks above already use as a line).
+BESIDE_THE_COUNTS = ["rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "rate_ratio", "p_value", "q_value",
+                     "p_value_vs_national", "q_value_vs_national", "significant", "significant_vs_national", "suppressed"]
+
+
+def _perturbed(metrics: pd.DataFrame, policy: Policy, seed: int) -> pd.DataFrame:
+    """Other exact counts that round to the same published ones (every count moved at random
+    within its rounding interval, a count kept at most its denominator; hidden ones kept)."""
+    rng = np.random.default_rng(seed)
+    out = metrics.copy()
+    for c in ("population", "denominator", "count", "rest_denominator", "rest_count"):
+        v = metrics[c].to_numpy(dtype="float64", na_value=np.nan)
+        low, high = policy.bounds(policy.round(np.nan_to_num(v)))
+        moved = np.floor(low + rng.random(len(v)) * (high - low + 1))
+        out[c] = np.where(np.isnan(v) | (v < policy.threshold), v, moved)
+    for x, n in (("count", "denominator"), ("rest_count", "rest_denominator")):
+        out[x] = np.fmin(out[x], out[n])
+    return out
+
+
+@pytest.mark.parametrize("policy", [PUBLIC, Policy(rounding_base=5, threshold=5)], ids=["base10", "base5"])
+def test_everything_published_beside_the_counts_depends_on_the_rounded_counts_only(demo_2018_db: Path, policy: Policy) -> None:
+    """Two exact tables that round to the same counts publish exactly the same chances,
+    intervals, tests and flags (the whole 2018 demo, through the real publication): so those
+    numbers tell an attacker nothing the rounded counts do not, and the attacks on the counts
+    above cover everything published."""
+    mirror = Mirror.open(demo_2018_db)
+    metrics = mirror.select(year=2018)
+    mask = mirror.suppression(year=2018, policy=policy)
+    first = publish_metrics(metrics, policy, mask=mask)
+    other = _perturbed(metrics, policy, seed=3)
+    shown = metrics["count"].to_numpy(dtype=float) >= policy.threshold
+    assert (other["count"].to_numpy(dtype=float) != metrics["count"].to_numpy(dtype=float))[shown].mean() > 0.6  # really other exact counts
+    second = publish_metrics(other, policy, mask=mask)
+    for c in ["population", "denominator", "count", "rest_count", "rest_denominator", *BESIDE_THE_COUNTS]:
+        a, b = first[c].to_numpy(dtype="float64", na_value=np.nan), second[c].to_numpy(dtype="float64", na_value=np.nan)
+        assert ((np.isnan(a) & np.isnan(b)) | (a == b)).all(), c
+
+
+def test_no_exact_count_follows_from_the_chance_interval_and_test(export: pd.DataFrame, demo_2018_db: Path) -> None:
+    """The enumeration attacker (every exact count that rounds to the published ones, kept when
+    chance, interval and p-value fit as if computed from it) recovers no exact count of the demo;
+    the same attack on a naive publication (rounded counts, but chance, interval and test of the
+    exact counts) recovers most of them: so a pass means something."""
+    truth = Mirror.open(demo_2018_db).select(year=2018)
+    attack = enumeration_attack(export, truth, PUBLIC, sample=3000, seed=1)
+    assert len(attack) == 3000 and not attack.recovered.any()
+    naive = truth.copy()
+    for c in ("population", "denominator", "count", "rest_denominator", "rest_count"):
+        naive[c] = PUBLIC.round(truth[c].to_numpy(dtype="float64", na_value=0.0))
+    naive["p_value"] = significant_digits(truth.p_value.to_numpy(dtype="float64", na_value=np.nan))
+    naive["suppressed"] = ((truth["count"] < 10) | (truth.denominator < 10)).to_numpy()
+    control = enumeration_attack(naive, truth, PUBLIC, sample=3000, seed=1)
+    assert control.recovered.mean() > 0.25, control.recovered.mean()

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from kansenspiegel import Mirror
-from kansenspiegel.disclosure import publish_metrics
 from kansenspiegel.formatting import fmt_int, fmt_pct
 
 PAGES = {
@@ -68,7 +67,7 @@ def test_changing_year_and_combination_updates_the_numbers(visit, demo_2018_db: 
     visit.page.get_by_role("button", name="Toon").click()
     visit.page.wait_for_url("**year=2019**")
     visit.page.wait_for_function("el => el.dataset.ready", arg=visit.page.query_selector("#chart-heatmap"))
-    engine = publish_metrics(Mirror.open(demo_2018_db).by_group(year=2019, geography="AM22", characteristics=["gender", "age_band"], moment="employed")).set_index("group")
+    engine = Mirror.open(demo_2018_db).published(year=2019, geography="AM22", grouping="gender+age_band", moment="employed").set_index("group")
     assert visit.page.locator(cell).inner_text() == fmt_pct(engine.loc["female+45_to_aow", "rate"]) != in_2018
     visit.page.select_option("#ctl-chars", "gender+age_band+migration_background")
     visit.page.get_by_role("button", name="Toon").click()
@@ -79,7 +78,7 @@ def test_changing_year_and_combination_updates_the_numbers(visit, demo_2018_db: 
 
 def test_characteristics_page_shows_the_engine_numbers(visit, demo_2018_db: Path) -> None:  # type: ignore[no-untyped-def]
     visit.open("/characteristics?year=2018&geo=AM05&moment=employed")
-    engine = publish_metrics(Mirror.open(demo_2018_db).by_group(year=2018, geography="AM05", characteristics="age_band", moment="employed")).set_index("group")
+    engine = Mirror.open(demo_2018_db).published(year=2018, geography="AM05", grouping="age_band", moment="employed").set_index("group")
     for code in ("up_to_26", "27_to_44", "45_to_aow"):
         shown = visit.page.locator(f'#table-age_band tr[data-group="{code}"] td[data-col="rate"] .num').inner_text()
         assert shown == fmt_pct(engine.loc[code, "rate"])

@@ -117,11 +117,12 @@ def test_template_downloads(client: TestClient) -> None:
 
 
 def test_every_page_has_reading_help_and_the_method_page_a_glossary(client) -> None:  # type: ignore[no-untyped-def]
-    for path in ("/", "/characteristics", "/compare", "/combinations", "/municipality", "/method", "/upload"):
+    for path in ("/", "/findings", "/characteristics", "/compare", "/combinations", "/municipality", "/method", "/upload"):
         page = client.get(path, params={"year": 2018} if path != "/upload" else {})
         assert page.status_code == 200 and "Zo leest u dit" in page.text, path
     method = client.get("/method", params={"year": 2018}).text
-    for term in ("Beslismoment", "Aandeel", "Kans", "Verschil (procentpunt)", "Interval", "Duidelijk verschil"):
+    for term in ("Beslismoment", "Aandeel", "Kans", "Verschil in aandeel (procentpunt)", "Verschil met de anderen (procentpunt)",
+                 "Verschil met Nederland (procentpunt)", "Interval", "Duidelijk verschil"):
         assert f"<dt>{term}</dt>" in method
     characteristics = client.get("/characteristics", params={"year": 2018, "geo": "AM05"}).text
     assert 'title="Kans: het deel van deze groep dat het moment bereikte"' in characteristics  # hover help on numbers

@@ -13,8 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
-from kansenspiegel.stats import wilson_interval
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS as COUNT_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
+from kansenspiegel.stats import benjamini_hochberg, rate_interval, rate_range, two_proportion_bound
 
 SUPPRESSED = "."
 #: Count columns of the metric table (rounded when published).
@@ -67,6 +67,20 @@ class Policy:
         u = pd.util.hash_array(np.asarray(keys, dtype=object), hash_key=f"{self.seed:016d}"[-16:]).astype("float64") / 2.0**64
         return np.where(u < (v - lower) / base, lower + base, lower)
 
+    def bounds(self, rounded: object) -> tuple[np.ndarray, np.ndarray]:
+        """The exact counts a published (rounded) count stands for, as ``(low, high)``: half-up
+        rounding to base b: ``[R - b/2, R + b/2 - 1]``; random rounding: ``[R - b + 1, R + b - 1]``;
+        never below the threshold (smaller counts are not published) nor below 0. NaN stays NaN."""
+        r = np.asarray(rounded, dtype="float64")
+        b = self.rounding_base
+        if b == 1:
+            low, high = r.copy(), r.copy()
+        elif self.rounding == "deterministic":
+            low, high = r - b // 2, r + (b - b // 2) - 1
+        else:
+            low, high = r - b + 1, r + b - 1
+        return np.maximum(low, max(self.threshold, 0)), high
+
     def suppressed(self, values: object) -> np.ndarray:
         """True where a count is too small to publish."""
         return np.asarray(values, dtype="float64") < self.threshold
@@ -77,10 +91,12 @@ PUBLIC = Policy()
 INTERNAL = Policy(rounding_base=1, threshold=0)
 
 
-def cell_keys(frame: pd.DataFrame, count: str | pd.Series) -> np.ndarray:
+def cell_keys(frame: pd.DataFrame, count: str | pd.Series | np.ndarray) -> np.ndarray:
     """A text key per row naming the published count (dataset|year|geography|group|count)."""
     parts = frame["dataset"].astype(str) + "|" + frame["year"].astype(str) + "|" + frame["geography"].astype(str) + "|" + frame["group"].astype(str) + "|"
-    return (parts + (count if isinstance(count, str) else count.astype(str))).to_numpy(dtype=object)
+    if not isinstance(count, str):
+        count = pd.Series(np.asarray(count, dtype=object), index=frame.index).astype(str)
+    return (parts + count).to_numpy(dtype=object)
 
 
 def significant_digits(values: np.ndarray, digits: int = 2, floor: float = 1e-4) -> np.ndarray:
@@ -110,12 +126,37 @@ def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFram
     return mask
 
 
+def mask_table(mask: pd.DataFrame, dataset: str, year: int) -> pd.DataFrame:
+    """A suppression mask as a flat table to store (`mask_from_table` reads it back)."""
+    flat = mask.reset_index()
+    flat.insert(0, "year", np.int32(year))
+    flat.insert(0, "dataset", dataset)
+    return flat
+
+
+def mask_from_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The suppression mask of one dataset-year from its stored rows."""
+    return table.drop(columns=["dataset", "year"]).set_index(["geography", "grouping", "group"]).sort_index()
+
+
 _KNOWN_HIDDEN = ":known_group_hidden"
 _UNKNOWN_HIDDEN = ":unknown_group_hidden"
 
 
-def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Which derived numbers of each metric row would reveal a hidden cube count.
+def _mask_rows(mask: pd.DataFrame, geography: pd.Series, grouping: pd.Series | str, group: pd.Series | str) -> np.ndarray:
+    """The mask's values (True = hidden) for the cells named, one row each; a cell the mask does
+    not know counts as hidden."""
+    n = len(geography)
+    as_series = lambda v: v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series([v] * n, dtype="str")  # noqa: E731
+    keys = pd.MultiIndex.from_arrays([as_series(geography), as_series(grouping), as_series(group)])
+    position = mask.index.get_indexer(keys)
+    values = np.vstack([mask.to_numpy(dtype=bool), np.ones((1, mask.shape[1]), dtype=bool)])
+    return values[position]  # position -1 picks the all-hidden row
+
+
+def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame, own: np.ndarray, moment: np.ndarray) -> dict[str, np.ndarray]:
+    """Which derived numbers of each metric row would reveal a hidden cube count (``own``: the
+    mask's row of each metric row's own cell).
 
     - ``rest``: "everyone else" is the area's total minus the cell: hidden when that total is;
     - ``share_of_denominator`` / ``share_of_moment``: a share is a count over the grouping's
@@ -124,121 +165,134 @@ def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame) -> dict[str, np.nd
       unknown value shown;
     - ``national``: the test against the rest of the country uses the national cell: hidden
       when that is."""
-    moments = metrics["moment"].astype(str)
-    base = moments.map({m.name: m.base for m in MOMENTS.values()}).to_numpy()
-    count = moments.map({m.name: m.count for m in MOMENTS.values()}).to_numpy()
     rows = np.arange(len(metrics))
-    n = len(metrics)
+    total = _mask_rows(mask, metrics["geography"], ALL, ALL)
+    national = _mask_rows(mask, pd.Series([NATIONAL_CODE] * len(metrics), dtype="str"), metrics["grouping"], metrics["group"])
+    col = {c: i for i, c in enumerate(mask.columns)}
 
-    def lookup(geography: np.ndarray, grouping: object, group: object) -> tuple[np.ndarray, dict[str, int]]:
-        keys = pd.MultiIndex.from_arrays([geography, np.broadcast_to(np.asarray(grouping, dtype=object), n), np.broadcast_to(np.asarray(group, dtype=object), n)])
-        cells = mask.reindex(keys)
-        return cells.fillna(True).to_numpy(dtype=bool), {c: i for i, c in enumerate(cells.columns)}
+    def at(table: np.ndarray, which: str, suffix: str = "") -> np.ndarray:
+        return table[rows, _column_of(moment, col, which, suffix)]
 
-    geo = metrics["geography"].astype(str).to_numpy()
-    grouping = metrics["grouping"].astype(str).to_numpy()
-    group = metrics["group"].astype(str).to_numpy()
-    own, col = lookup(geo, grouping, group)
-    total, _ = lookup(geo, ALL, ALL)
-    national, _ = lookup(np.full(n, NATIONAL_CODE, dtype=object), grouping, group)
-
-    def at(table: np.ndarray, columns: np.ndarray, suffix: str = "") -> np.ndarray:
-        return table[rows, [col[c + suffix] for c in columns]]
-
-    def share_hidden(columns: np.ndarray) -> np.ndarray:
-        safe = ~at(own, columns, _KNOWN_HIDDEN) | (~at(total, columns) & ~at(own, columns, _UNKNOWN_HIDDEN))
+    def share_hidden(which: str) -> np.ndarray:
+        safe = ~at(own, which, _KNOWN_HIDDEN) | (~at(total, which) & ~at(own, which, _UNKNOWN_HIDDEN))
         return ~safe
 
     return {
-        "rest": at(total, base) | at(total, count),
-        "share_of_denominator": share_hidden(base),
-        "share_of_moment": share_hidden(count),
-        "national": national[:, col["population"]] | at(national, base) | at(national, count),
+        "rest": at(total, "base") | at(total, "count"),
+        "share_of_denominator": share_hidden("base"),
+        "share_of_moment": share_hidden("count"),
+        "national": national[:, col["population"]] | at(national, "base") | at(national, "count"),
     }
 
 
-def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The metric rows as they may be published.
+def _moment_codes(metrics: pd.DataFrame) -> np.ndarray:
+    """Each row's moment as its position in `MOMENTS`."""
+    return pd.Categorical(metrics["moment"].to_numpy(dtype=object), categories=list(MOMENTS)).codes.astype(np.int64)
 
-    - counts rounded; a cell whose population, denominator or count is below the threshold is
-      marked ``suppressed`` and every number derived from it is removed (never shown as 0 % or
-      100 %); a comparison with everyone else is removed too when that rest is small;
-    - rates, intervals, shares and gaps are computed from the *published* (rounded) counts, so
-      they reveal nothing the rounded counts do not (a rate of exact counts, printed precisely
-      enough, would give the exact counts back);
-    - p- and q-values (of the exact counts) are published with two significant digits and no
-      smaller than 0.0001; ``significant`` flags come from the exact q-values.
 
-    ``shares`` needs every group of a grouping in the frame (as for one geography); pass False
-    for a frame with only some groups (shares and gaps are then left out).
-    With an exact policy (`INTERNAL`) the metrics are returned unchanged."""
+def _column_of(moment: np.ndarray, col: dict[str, int], which: str, suffix: str = "") -> np.ndarray:
+    """Per row, the position in ``col`` of the cube count behind its denominator (``which='base'``)
+    or its count (``'count'``)."""
+    return np.array([col[getattr(m, which) + suffix] for m in MOMENTS.values()], dtype=np.int64)[moment]
+
+
+def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None,
+                    national: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The metric rows as they may be published: every number a function of the published
+    (rounded) counts only, and honest for every exact count that rounds to them.
+
+    - counts rounded; a cell whose population, denominator or count is below the threshold (or
+      hidden by ``mask``, the secondary suppression of the year) is hidden, and so is every
+      number derived from it; a comparison with everyone else is removed when that rest is;
+    - each published count stands for the exact counts that round to it (`Policy.bounds`, and at
+      least the threshold, since smaller counts are hidden). The published *chance* is the middle
+      of the range of chances those counts allow, its *interval* the union of the Clopper–Pearson
+      intervals over all of them (so it contains the exact chance, and the true one with at
+      least 95 % probability, whatever the rounding hid), and each *test* an upper bound of the
+      p-value over all of them (`stats.two_proportion_bound`), with Benjamini–Hochberg over those
+      bounds within each dataset × year × geography: a difference flagged as clear is a clear
+      difference of the exact data too, and nothing published says more than the rounded counts;
+    - p- and q-values are printed with two significant digits, never below 0.0001.
+
+    Pass whole families (every row of a geography) so the q-values are those of the page; the
+    test against the rest of the country needs the national rows of the same groups, taken from
+    ``national`` (exact metric rows) or else from ``metrics`` itself. ``shares`` needs every group
+    of a grouping in the frame; pass False for a frame with only some groups.
+    With an exact policy (`INTERNAL`) the metrics are returned unchanged (exact statistics)."""
     out = metrics.copy()
     if policy.exact:
         out["suppressed"] = False
         out["significant"] = (out.q_value < 0.05).fillna(False)
         out["significant_vs_national"] = (out.q_value_vs_national < 0.05).fillna(False)
         return out
+    n_rows = len(metrics)
     exact = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
+    moment = _moment_codes(metrics)
+    base = np.array([m.base for m in MOMENTS.values()], dtype=object)[moment]
+    count = np.array([m.count for m in MOMENTS.values()], dtype=object)[moment]
     # each count is hidden on its own (as the mask says); a row's rate and everything derived
     # from it is hidden when its denominator or count is
     small_population = policy.suppressed(exact["population"])
     count_hidden = {"population": small_population.copy(), "denominator": small_population | policy.suppressed(exact["denominator"]),
                     "count": small_population | policy.suppressed(exact["count"])}
+    derived = None
     if mask is not None:
-        keys = pd.MultiIndex.from_frame(metrics[["geography", "grouping", "group"]].astype(str))
-        cells = mask.reindex(keys)
-        moments_ = metrics["moment"].astype(str)
-        base = moments_.map({m.name: m.base for m in MOMENTS.values()}).to_numpy()
-        count = moments_.map({m.name: m.count for m in MOMENTS.values()}).to_numpy()
-        rows = np.arange(len(metrics))
-        table = cells.fillna(True).to_numpy(dtype=bool)
-        col = {c: i for i, c in enumerate(cells.columns)}
-        count_hidden["population"] |= table[:, col["population"]]
-        count_hidden["denominator"] |= table[rows, [col[b] for b in base]]
-        count_hidden["count"] |= table[rows, [col[c] for c in count]]
+        own = _mask_rows(mask, metrics["geography"], metrics["grouping"], metrics["group"])
+        col = {c: i for i, c in enumerate(mask.columns)}
+        rows = np.arange(n_rows)
+        count_hidden["population"] |= own[:, col["population"]]
+        count_hidden["denominator"] |= own[rows, _column_of(moment, col, "base")]
+        count_hidden["count"] |= own[rows, _column_of(moment, col, "count")]
+        derived = _derived_flags(metrics, mask, own, moment)
     hidden = count_hidden["denominator"] | count_hidden["count"]
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
-    derived = _derived_flags(metrics, mask) if mask is not None else None
     if derived is not None:
         rest_hidden |= derived["rest"]
-    moments = metrics["moment"].astype(str)
     # key each count by the cube count it comes from, so the same number rounds the same way
     # on every row it appears in (population in every moment row, a moment's count as the
     # next step's denominator)
-    source = {
-        "population": pd.Series("population", index=metrics.index),
-        "denominator": moments.map({m.name: m.base for m in MOMENTS.values()}),
-        "count": moments.map({m.name: m.count for m in MOMENTS.values()}),
-        "rest_denominator": "rest-" + moments.map({m.name: m.base for m in MOMENTS.values()}),
-        "rest_count": "rest-" + moments.map({m.name: m.count for m in MOMENTS.values()}),
-    }
+    source = {"population": np.full(n_rows, "population", dtype=object), "denominator": base, "count": count,
+              "rest_denominator": "rest-" + base, "rest_count": "rest-" + count}
     shown: dict[str, np.ndarray] = {}
     for c in COUNT_COLUMNS:
         rounded = policy.round(exact[c], cell_keys(metrics, source[c]) if policy.rounding == "random" else None)
         rounded[count_hidden[c] if c in count_hidden else hidden | rest_hidden] = np.nan
         shown[c] = rounded
         out[c] = pd.array(rounded, dtype="Float64").astype("Int64")
+    box = {c: policy.bounds(v) for c, v in shown.items()}
 
-    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = a / b
-        r[~(b > 0)] = np.nan
-        return r
-
-    out["rate"] = ratio(shown["count"], shown["denominator"])
-    out["rate_ci_low"], out["rate_ci_high"] = wilson_interval(np.nan_to_num(shown["count"]), np.nan_to_num(shown["denominator"]))
-    out["rest_rate"] = ratio(shown["rest_count"], shown["rest_denominator"])
+    low, high = rate_range(*box["count"], *box["denominator"])
+    out["rate"] = (low + high) / 2
+    out["rate_ci_low"], out["rate_ci_high"] = rate_interval(*box["count"], *box["denominator"])
+    rest_low, rest_high = rate_range(*box["rest_count"], *box["rest_denominator"])
+    out["rest_rate"] = (rest_low + rest_high) / 2
     out["rate_difference"] = out["rate"] - out["rest_rate"]
-    out["rate_ratio"] = ratio(out["rate"].to_numpy(), out["rest_rate"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate_ratio"] = out["rate"] / out["rest_rate"]
+    family = metrics.groupby(["dataset", "year", "geography"], sort=False).ngroup().to_numpy()
+    p_rest = two_proportion_bound(box["count"], box["denominator"], box["rest_count"], box["rest_denominator"])
+    p_rest[hidden | rest_hidden] = np.nan
+    p_national = _national_bound(metrics, policy, national, box, base, count)
+    national_hidden = np.isnan(p_national)
+    if derived is not None:
+        national_hidden |= derived["national"]
+    p_national[hidden | national_hidden] = np.nan
+    q_rest, q_national = benjamini_hochberg(p_rest, family), benjamini_hochberg(p_national, family)
+    out["p_value"], out["q_value"] = significant_digits(p_rest), significant_digits(q_rest)
+    out["p_value_vs_national"], out["q_value_vs_national"] = significant_digits(p_national), significant_digits(q_national)
+    out["significant"] = np.nan_to_num(q_rest, nan=1.0) < 0.05
+    out["significant_vs_national"] = np.nan_to_num(q_national, nan=1.0) < 0.05
+
     if shares:
-        known = ~(metrics[[c for c in ("gender", "age_band", "migration_background", "household_type", "target_group_register") if c in metrics]] == "unknown").fillna(False).to_numpy().any(axis=1)
-        family = metrics.groupby(["dataset", "year", "geography", "grouping", "moment"], sort=False).ngroup().to_numpy()
+        known = ~(metrics[[c for c in CHARACTERISTIC_NAMES if c in metrics]] == UNKNOWN).fillna(False).to_numpy().any(axis=1)
+        grouping_family = metrics.groupby(["dataset", "year", "geography", "grouping", "moment"], sort=False).ngroup().to_numpy()
         # the known total of a grouping: the rounded exact total (never a sum that would let a
         # reader subtract the published groups to get a suppressed one)
         total_policy = Policy(rounding_base=policy.rounding_base)
-        totals = {c: total_policy.round(np.bincount(family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[family] for c in ("denominator", "count")}
-        share_d = np.where(known, ratio(shown["denominator"], totals["denominator"]), np.nan)
-        share_m = np.where(known, ratio(shown["count"], totals["count"]), np.nan)
+        totals = {c: total_policy.round(np.bincount(grouping_family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[grouping_family] for c in ("denominator", "count")}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share_d = np.where(known & (totals["denominator"] > 0), shown["denominator"] / totals["denominator"], np.nan)
+            share_m = np.where(known & (totals["count"] > 0), shown["count"] / totals["count"], np.nan)
         if derived is not None:
             share_d[derived["share_of_denominator"]] = np.nan
             share_m[derived["share_of_moment"]] = np.nan
@@ -246,11 +300,6 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         out["representation_gap_pp"] = 100 * (share_m - share_d)
     else:
         out["share_of_denominator"] = out["share_of_moment"] = out["representation_gap_pp"] = np.nan
-    out["significant"] = (metrics.q_value < 0.05).fillna(False).to_numpy() & ~hidden & ~rest_hidden
-    national_hidden = derived["national"] if derived is not None else np.zeros(len(metrics), dtype=bool)
-    out["significant_vs_national"] = (metrics.q_value_vs_national < 0.05).fillna(False).to_numpy() & ~hidden & ~national_hidden
-    for c in ("p_value", "q_value", "p_value_vs_national", "q_value_vs_national"):
-        out[c] = significant_digits(metrics[c].to_numpy(dtype="float64", na_value=np.nan))
     for c in ("national_rate", "national_ci_low", "national_ci_high"):
         out[c] = np.nan  # a published national figure comes from the national row itself
     for c in CELL_DERIVED:
@@ -258,11 +307,47 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         values[hidden] = np.nan
         if c in ("rest_rate", "rate_difference", "rate_ratio", "p_value", "q_value"):
             values[rest_hidden] = np.nan
-        if c in ("p_value_vs_national", "q_value_vs_national"):
-            values[national_hidden] = np.nan
         out[c] = values
     out["suppressed"] = hidden
     return out
 
 
-__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "publish_metrics", "significant_digits", "suppression_mask"]
+def published_test(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) -> np.ndarray:
+    """p-value bounds of two-proportion tests between published rows ``a`` and ``b`` (aligned,
+    with ``count`` and ``denominator`` as published under ``policy_a`` / ``policy_b``), taken as
+    independent samples: the bound over every exact count consistent with both (exact where a
+    policy is exact). NaN where either side is hidden."""
+    def box(frame: pd.DataFrame, policy: Policy, column: str) -> tuple[np.ndarray, np.ndarray]:
+        return policy.bounds(frame[column].to_numpy(dtype="float64", na_value=np.nan))
+
+    return two_proportion_bound(box(a, policy_a, "count"), box(a, policy_a, "denominator"), box(b, policy_b, "count"), box(b, policy_b, "denominator"))
+
+
+def _national_bound(metrics: pd.DataFrame, policy: Policy, national: pd.DataFrame | None, box: dict[str, tuple[np.ndarray, np.ndarray]],
+                    base: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Upper bound of the p-value of each row's group against the same group in the rest of
+    the country (the national published counts minus this area's), NaN for national rows and
+    where the national cell is hidden."""
+    n = len(metrics)
+    source = national if national is not None else metrics
+    nat = source[source["geography"].astype(str) == NATIONAL_CODE]
+    if nat.empty:
+        return np.full(n, np.nan)
+    keys = ["dataset", "year", "grouping", "group", "moment"]
+    nat = nat.drop_duplicates(keys).set_index(keys)
+    aligned = nat.reindex(pd.MultiIndex.from_frame(metrics[keys].astype({"dataset": str, "grouping": str, "group": str, "moment": str})))
+    frame = aligned.reset_index()
+    frame["geography"] = NATIONAL_CODE
+    bounds = {}
+    for column, src in (("denominator", base), ("count", count)):
+        values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        rounded = policy.round(np.nan_to_num(values), cell_keys(frame, src) if policy.rounding == "random" else None)
+        rounded[np.isnan(values) | policy.suppressed(np.nan_to_num(values, nan=-1.0)) | policy.suppressed(frame["population"].to_numpy(dtype="float64", na_value=-1.0))] = np.nan
+        bounds[column] = policy.bounds(rounded)
+    other = {c: (np.maximum(bounds[c][0] - box[c][1], 0.0), bounds[c][1] - box[c][0]) for c in ("denominator", "count")}
+    p = two_proportion_bound(box["count"], box["denominator"], other["count"], other["denominator"])
+    p[(metrics["geography"].astype(str) == NATIONAL_CODE).to_numpy()] = np.nan
+    return p
+
+
+__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "mask_from_table", "mask_table", "publish_metrics", "published_test", "significant_digits", "suppression_mask"]

@@ -77,12 +77,9 @@ def _characteristics(frame: pd.DataFrame) -> list[str]:
 
 
 def _interval(values: np.ndarray, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
-    b = policy.rounding_base
-    if b == 1:
-        return values.copy(), values.copy()
-    if policy.rounding == "deterministic":
-        return values - b // 2, values + (b - b // 2) - 1
-    return values - b + 1, values + b - 1
+    """What the attacker knows of a published count: the exact values that round to it, and
+    at least the threshold (smaller counts are not published)."""
+    return policy.bounds(values)
 
 
 @dataclass(frozen=True)
@@ -280,3 +277,56 @@ def linear_attack(published: pd.DataFrame, policy: Policy, *, sample: int | None
     cube_row = targets - offsets[column_of]
     cells = pd.DataFrame({**{c: view[c].astype(str).to_numpy()[cube_row] for c in CELL}, "column": np.array(cols)[column_of], "low": low, "high": high})
     return Attack(_cells([cells]))
+
+
+#: The attacker's reading of a published chance or interval bound "computed from the exact
+#: counts": equal at the printed precision of a tenth of a percentage point.
+PRINTED = 0.0005
+
+
+def _wilson(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from kansenspiegel.stats import wilson_interval
+
+    low, high = wilson_interval(x.ravel(), n.ravel())
+    return low.reshape(x.shape), high.reshape(x.shape)
+
+
+def enumeration_attack(published: pd.DataFrame, truth: pd.DataFrame, policy: Policy, *, sample: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Do the numbers published beside the rounded counts — the chance, its interval and the
+    test's p-value — reveal a row's *exact* count, if they were computed from the exact counts?
+
+    For each sampled published row the attacker enumerates every exact count, denominator, rest
+    count and rest denominator that round to the published ones (at least the threshold, a count
+    at most its denominator) and keeps those for which the chance is count/denominator and the
+    interval their Wilson interval (both at the printed precision of 0.1 percentage point), and
+    the p-value that of the pooled z-test (at its two significant digits): the way a naive
+    publication computes them. A count is recovered when one value is left and it is the true
+    one (``truth``: the exact metric rows, used only to judge). Against a naive publication this
+    recovers most counts of small groups; against numbers that depend on the rounded counts only
+    (`publish_metrics`) no candidate fits, or many do.
+
+    Returns one row per attacked published row: keys, the number of candidate exact counts
+    left, and ``recovered``."""
+    from kansenspiegel.disclosure import significant_digits
+    from kansenspiegel.stats import two_proportion_test
+
+    keys = ["geography", "grouping", "group", "moment"]
+    rows = published[~published.suppressed.astype(bool) & published.rest_count.notna() & published.p_value.notna()]
+    rows = rows.sample(min(sample, len(rows)), random_state=seed).reset_index(drop=True)
+    exact = rows[keys].merge(truth[[*keys, "count", "denominator"]], on=keys, how="left", validate="one_to_one")
+    left, recovered = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
+    for i, r in enumerate(rows.itertuples(index=False)):
+        axes = []
+        for value in (r.count, r.denominator, r.rest_count, r.rest_denominator):
+            (low,), (high,) = policy.bounds([float(value)])
+            axes.append(np.arange(low, high + 1))
+        x, n, rx, rn = (a.ravel() for a in np.meshgrid(*axes, indexing="ij"))
+        ok = (x <= n) & (rx <= rn) & (n > 0)
+        x, n, rx, rn = x[ok], n[ok], rx[ok], rn[ok]
+        low, high = _wilson(x, n)
+        keep = ((np.abs(x / n - r.rate) <= PRINTED) & (np.abs(low - r.rate_ci_low) <= PRINTED) & (np.abs(high - r.rate_ci_high) <= PRINTED)
+                & (significant_digits(two_proportion_test(x, n, rx, rn)[1]) == r.p_value))
+        values = np.unique(x[keep])
+        left[i] = len(values)
+        recovered[i] = len(values) == 1 and values[0] == exact["count"].iloc[i]
+    return rows[keys].assign(candidates=left, recovered=recovered)

@@ -1,27 +1,32 @@
-"""Stage 5: findings — the deviations that matter in one area, ranked, in plain language.
+"""Stage 5: findings — the deviations that matter in one area, ranked as a council reads them.
 
-A finding is a published metric row (never a suppressed one) whose test is significant after
-false-discovery control (Benjamini–Hochberg, q < ``alpha``), of two kinds:
+A finding is a group (one characteristic, or a combination of 2–3) at one moment whose chance
+differs clearly, after false-discovery control, from
 
-- ``vs_rest``: a group against everyone else in the same area (e.g. women against men and
-  unknown in Twente), at any moment, also the conditional steps and combinations of up to 3
-  characteristics;
-- ``vs_national``: a group in the area against the same group in the rest of the country.
+- everyone else in the same area (``vs_rest``), and/or
+- the same group in the rest of the country (``vs_national``).
 
-**Score** (in percentage points; findings are ranked by it, ties by lower q). The size of the
-deviation we are 95 % sure of at least: the absolute difference minus 1.96 standard errors of
-that difference (from the published counts), never below 0. For ``vs_national`` the difference
-is the group's chance here minus in the rest of the country. For ``vs_rest`` in a region or
-municipality it is the part of the local gap beyond the national gap of the same group (the
-national gap itself is the national pattern, not something of this area); nationally it is the
-gap itself. A big deviation in a small group (wide interval) ranks below a slightly smaller one
-measured precisely; a tiny but very certain one ranks low too. Groups of fewer than 50 people
-come after all others (their published counts are rounded to tens, which moves a chance a lot).
+One finding per group and moment: when both comparisons hold they are told in one sentence. Of
+two complementary groups (women/men, in/not in the register) the difference with everyone else
+is the same gap seen from two sides: it is told once, for the group with the lower chance.
 
-Each finding carries a sentence in plain Dutch (B1) or English and the caveats a careful
-researcher would add: small numbers, unknown values in the registration, that a difference is
-a signal to discuss and not proof of discrimination, and which labour-market factors (not in
-these figures) could explain part of it.
+A **combination** is a finding only when its chance also lies clearly away from what its single
+characteristics lead to expect (`stats.main_effects_fit`: a logistic model with main effects
+only, on the area's cross table; its own test, with Benjamini–Hochberg over the combinations),
+and its sentence says so.
+
+**Score** (see docs/findings.md): the gap in percentage points we are 95 % sure of (rounding of
+the published counts and chance both taken off), times the square root of the number of people
+that certain gap amounts to. A gap affecting thousands ranks above one affecting ten unless the
+small one is far larger (about six times as large for a group 200 times smaller). For a region
+or municipality, the gap with everyone else counts only beyond the national gap of the same
+group (that young people find work more often is the national pattern, not a finding of the
+area), and the gap with the same group elsewhere only beyond the area's general level (when
+everyone in Amsterdam keeps work more often, that is not a finding about one group). The list
+shows each group's strongest finding before any group's second one.
+
+Findings read only published figures (rounded counts; a hidden cell never gives a finding), so
+the numbers in a sentence are the numbers on the dashboard.
 """
 
 from __future__ import annotations
@@ -31,41 +36,37 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, SEP, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy
-from kansenspiegel.formatting import fmt_pct
+from kansenspiegel.findings._text import caveats_for, sentence
 from kansenspiegel.geography import geography_names
 from kansenspiegel.mirror import Mirror
+from kansenspiegel.stats import benjamini_hochberg, main_effects_fit, rate_range
 
 Z = 1.96
 SMALL = 50  # fewer people than this in the group: the margin is wide, say so
-
-#: What reaching each moment means, as the rest of a sentence "x % of <group> ..."
-_MOMENT = {
-    "provision": ("kreeg een voorziening (hulp op weg naar werk)", "got a provision (support on the way to work)"),
-    "employed": ("had binnen het jaar minstens een maand werk", "worked at least a month within the year"),
-    "sustained": ("had minstens zes maanden werk", "worked at least six months"),
-    "employed_given_provision": ("van wie een voorziening kreeg, vond werk (minstens een maand)", "of those who got a provision, found work (at least a month)"),
-    "sustained_given_employed": ("van wie werk vond, hield dat minstens zes maanden", "of those who found work, kept it at least six months"),
-}
-_EXPLAIN = (
-    "Verschillen in opleiding, taal, werkervaring, gezondheid of hoe lang iemand al een uitkering heeft, kunnen een deel van het verschil verklaren. Die zitten niet in deze cijfers.",
-    "Differences in education, language, work experience, health or how long someone has been on benefit can explain part of the gap. They are not in these figures.",
-)
-_SIGNAL = (
-    "Een verschil is een signaal om te bespreken, geen bewijs van discriminatie.",
-    "A difference is a signal to discuss, not proof of discrimination.",
-)
+#: A finding's gap must be at least this many percentage points for sure (smaller ones are
+#: real but too small to act on).
+MIN_CERTAIN_PP = 1.0
+#: Characteristics with two known groups: their difference with everyone else is one gap.
+BINARY = tuple(n for n in CHARACTERISTIC_NAMES if len(CHARACTERISTICS[n].known_codes) == 2)
+COMPARISONS = ("vs_rest", "vs_national")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One deviation that matters (structured; ``text`` and ``caveats`` in the chosen language)."""
+    """One deviation that matters (structured; ``text`` and ``caveats`` in the chosen language).
+
+    ``kind`` is the comparison the score comes from; ``comparisons`` every one that holds.
+    ``comparison_rate``/``difference_pp`` belong to ``kind``; ``people`` is about how many people
+    that gap amounts to (the difference times the group size)."""
 
     geography: str
     year: int
-    kind: str  # vs_rest | vs_national
+    kind: str
+    comparisons: tuple[str, ...]
     grouping: str
     group: str
     moment: str
@@ -77,48 +78,45 @@ class Finding:
     rate_ci_high: float
     comparison_rate: float
     difference_pp: float
+    rest_rate: float | None
+    difference_vs_rest_pp: float | None
+    rest_of_country_rate: float | None
+    difference_vs_national_pp: float | None
     national_difference_pp: float | None
+    expected_rate: float | None
     q_value: float
-    score_pp: float
+    certain_pp: float
+    people: int
+    score: float
     text: str
     caveats: list[str] = field(default_factory=list)
 
+    @property
+    def score_pp(self) -> float:
+        """The certain part of the gap (kept for readers of the earlier field name)."""
+        return self.certain_pp
+
+    def view(self) -> tuple[str, dict[str, str]]:
+        """The dashboard page that shows this finding, and its parameters."""
+        chars = self.grouping.split(SEP)
+        params = {"year": str(self.year), "geo": self.geography, "moment": self.moment}
+        if len(chars) == 1:
+            return "characteristics", {**params, "cmp": NATIONAL_CODE}
+        return "combinations", {**params, "chars": self.grouping}
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["comparisons"] = list(self.comparisons)
+        return out
 
 
-def _pct(v: float, lang: Lang) -> str:
-    return fmt_pct(v, lang, digits=0)
-
-
-def _pp(v: float, lang: Lang) -> str:
-    s = f"{abs(v):.1f}"
-    return (s.replace(".", ",") + " procentpunt") if lang == "nl" else (s + " percentage points")
-
-
-def _certainty(q: float, lang: Lang) -> str:
-    i = 0 if lang == "nl" else 1
-    if q < 0.001:
-        return ("Dit is vrijwel zeker geen toeval.", "This is almost certainly not chance.")[i]
-    if q < 0.01:
-        return ("Dit is zeer waarschijnlijk geen toeval.", "This is very likely not chance.")[i]
-    return ("Dit is waarschijnlijk geen toeval, maar zeker is het niet.", "This is probably not chance, but it is not certain.")[i]
-
-
-def _label(grouping: str, group: str, lang: Lang) -> str:
-    if grouping == ALL:
-        return "iedereen in de bijstand" if lang == "nl" else "everyone on benefit"
-    parts = [CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP))]
-    return " · ".join(parts)
-
-
-def _se(p1: np.ndarray, n1: np.ndarray, p2: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+def _f(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def unknown_shares(area: pd.DataFrame) -> dict[str, float]:
-    """Share of people with an unknown value, per characteristic, in one area's published rows."""
+    """Share of people with an unknown value, per characteristic, in one area's published rows
+    (household type has no unknown group: CBS counts it under 'other')."""
     population = area[area.moment == "provision"]
     total = population.loc[population.grouping == ALL, "population"].astype("float64").sum()
     unknown = population[population.grouping.isin(CHARACTERISTIC_NAMES) & (population.group == UNKNOWN)]
@@ -131,106 +129,205 @@ def findings(mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang:
     """The ranked findings of one area and year (see the module docstring)."""
     area = mirror.published(year=year, geography=geography, policy=policy)
     nl = mirror.published(year=year, geography=NATIONAL_CODE, policy=policy) if geography != NATIONAL_CODE else area
-    return findings_in(area, nl, year=year, geography=geography, lang=lang, alpha=alpha, top=top)
+    return findings_in(area, nl, year=year, geography=geography, lang=lang, alpha=alpha, top=top, policy=policy)
 
 
-def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: str, lang: Lang = "nl", alpha: float = 0.05, top: int | None = None) -> list[Finding]:
-    """`findings` on published rows already at hand: ``area``'s and the country's."""
+def _certain(diff: np.ndarray, reference: np.ndarray, slack: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """The part of ``|diff - reference|`` (fractions) we are 95 % sure of, in percentage points:
+    the rounding slack and 1.96 standard errors taken off, never below 0."""
+    return 100 * np.maximum(0.0, np.abs(diff - reference) - slack - Z * se)
+
+
+def _interactions(rows: pd.DataFrame, rate_low: np.ndarray, rate_high: np.ndarray, n_low: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every combination row: the chance expected from its single characteristics, whether
+    it lies clearly away from it (BH over the combinations at q < alpha), and the certain part
+    of that deviation (pp). NaN / False / 0 for single characteristics."""
+    n_rows = len(rows)
+    expected, clear, certain = np.full(n_rows, np.nan), np.zeros(n_rows, dtype=bool), np.zeros(n_rows)
+    grouping = rows["grouping"].astype(str).to_numpy()
+    combo = np.char.find(grouping.astype(str), SEP) >= 0
+    known = ~np.array([UNKNOWN in g.split(SEP) for g in rows["group"].astype(str)], dtype=bool) if n_rows else np.zeros(0, dtype=bool)
+    use = np.flatnonzero(combo & known & ~np.isnan(_f(rows["rate"])))
+    if not len(use):
+        return expected, clear, certain
+    sub = rows.iloc[use]
+    table = sub.groupby(["grouping", "moment"], sort=False).ngroup().to_numpy()
+    levels = np.full((len(sub), len(CHARACTERISTIC_NAMES)), -1, dtype=np.int64)
+    for j, name in enumerate(CHARACTERISTIC_NAMES):
+        codes = {c: i for i, c in enumerate(CHARACTERISTICS[name].known_codes)}
+        levels[:, j] = sub[name].astype(object).map(codes).fillna(-1).to_numpy(dtype=np.int64)
+    fitted, var_eta = main_effects_fit(table, levels, _f(sub["denominator"]), _f(sub["rate"]), leave_one_out=True)
+    lo, hi = rate_low[use], rate_high[use]
+    distance = np.maximum(0.0, np.maximum(lo - fitted, fitted - hi))
+    var = fitted * (1 - fitted)
+    se = np.sqrt(var / n_low[use] + var**2 * var_eta)
+    p = np.where(distance > 0, 2 * ndtr(-distance / se), 1.0)
+    q = benjamini_hochberg(p)
+    expected[use] = fitted
+    clear[use] = q < alpha
+    certain[use] = 100 * np.maximum(0.0, distance - Z * se)
+    return expected, clear, certain
+
+
+def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: str, lang: Lang = "nl", alpha: float = 0.05, top: int | None = None,
+                policy: Policy = PUBLIC) -> list[Finding]:
+    """`findings` on published rows already at hand: ``area``'s and the country's (published
+    under ``policy``, whose rounding says how far each count may be from the exact one)."""
     name = geography_names().get(geography, geography)
+    is_national = geography == NATIONAL_CODE
+    rows = area[~area.suppressed.astype(bool) & (area.grouping != ALL)].reset_index(drop=True)
+    if rows.empty:
+        return []
     nat = nl.set_index(["grouping", "group", "moment"])
-    rows = area[~area.suppressed.astype(bool)].copy()
-    f = lambda s: s.to_numpy(dtype="float64", na_value=np.nan)  # noqa: E731
-    # the national gap of the same group (group vs everyone else in the country), for context
     key = pd.MultiIndex.from_frame(rows[["grouping", "group", "moment"]])
-    national_gap = 100 * f(nat["rate_difference"].reindex(key)) if geography != NATIONAL_CODE else np.full(len(rows), np.nan)
-    national_n = f(nat["denominator"].reindex(key))
-    national_x = f(nat["count"].reindex(key))
-    rate, n = f(rows["rate"]), f(rows["denominator"])
-    unknown_share = unknown_shares(area)  # for the registration caveat
-    out: list[Finding] = []
-    i = 0 if lang == "nl" else 1
-    kinds = [("vs_rest", rows["significant"].to_numpy(dtype=bool) & (rows.grouping != ALL).to_numpy(), f(rows["rest_rate"]), f(rows["rest_denominator"]), f(rows["q_value"]))]
-    if geography != NATIONAL_CODE:
-        other_n = national_n - n
+
+    def box(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return policy.bounds(values)
+
+    x, n = box(_f(rows["count"])), box(_f(rows["denominator"]))
+    rate, r_lo_hi = _f(rows["rate"]), rate_range(*x, *n)
+    rest_x, rest_n = box(_f(rows["rest_count"])), box(_f(rows["rest_denominator"]))
+    rest_rate, rest_lo_hi = _f(rows["rest_rate"]), rate_range(*rest_x, *rest_n)
+    national_gap = np.full(len(rows), np.nan) if is_national else _f(nat["rate_difference"].reindex(key))
+    slack_own = (r_lo_hi[1] - r_lo_hi[0]) / 2
+
+    def se(p1: np.ndarray, n1: np.ndarray, p2: np.ndarray, n2: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            other_rate = (national_x - f(rows["count"])) / other_n
-        kinds.append(("vs_national", rows["significant_vs_national"].to_numpy(dtype=bool), other_rate, other_n, f(rows["q_value_vs_national"])))
-    for kind, significant, comp_rate, comp_n, q in kinds:
-        ok = significant & (q < alpha) & ~np.isnan(comp_rate)
-        diff = 100 * (rate - comp_rate)
-        margin = Z * 100 * _se(rate, n, comp_rate, comp_n)
-        if kind == "vs_rest" and geography != NATIONAL_CODE:
-            # what is particular to this area: the part of the gap beyond the national gap
-            score = np.maximum(0.0, np.abs(diff - np.nan_to_num(national_gap)) - margin)
-        else:
-            score = np.maximum(0.0, np.abs(diff) - margin)
-        for j in np.flatnonzero(ok):
-            r = rows.iloc[j]
-            who = _label(r.grouping, r.group, lang)
-            moment = _MOMENT[r.moment][i]
-            if lang == "nl":
-                text = f"{_pct(rate[j], lang)} van de groep '{who}' in {name} {moment}. "
-            else:
-                text = f"{_pct(rate[j], lang)} of the group '{who}' in {name} {moment}. "
-            if kind == "vs_rest":
-                text += (f"Van de anderen in {name} was dat {_pct(comp_rate[j], lang)}. " if lang == "nl"
-                         else f"Of everyone else in {name} it was {_pct(comp_rate[j], lang)}. ")
-                ng = national_gap[j]
-                if not np.isnan(ng) and np.sign(ng) != np.sign(diff[j]) and abs(ng) >= 0.5:
-                    above = ng > 0
-                    text += (f"In heel Nederland is het andersom: daar ligt deze groep {_pp(ng, lang)} {'boven' if above else 'onder'} de anderen. " if lang == "nl"
-                             else f"In the whole country it is the other way round: there this group is {_pp(ng, lang)} {'above' if above else 'below'} everyone else. ")
-                elif not np.isnan(ng):
-                    bigger = abs(diff[j]) > abs(ng)
-                    text += (f"Dat verschil ({_pp(diff[j], lang)}) is {'groter' if bigger else 'kleiner'} dan in heel Nederland ({_pp(ng, lang)}). " if lang == "nl"
-                             else f"That gap ({_pp(diff[j], lang)}) is {'larger' if bigger else 'smaller'} than in the whole country ({_pp(ng, lang)}). ")
-            else:
-                higher = diff[j] < 0
-                text += (f"In de rest van Nederland was dat {_pct(comp_rate[j], lang)} voor dezelfde groep: {_pp(diff[j], lang)} {'hoger' if higher else 'lager'}. " if lang == "nl"
-                         else f"In the rest of the country it was {_pct(comp_rate[j], lang)} for the same group: {_pp(diff[j], lang)} {'higher' if higher else 'lower'}. ")
-            text += _certainty(q[j], lang)
-            caveats = []
-            if n[j] < SMALL:
-                caveats.append(f"Het gaat om weinig mensen (ongeveer {int(n[j])}); de marge is groot." if lang == "nl" else f"Few people (about {int(n[j])}); the margin is wide.")
-            for c in ([] if r.grouping == ALL else r.grouping.split(SEP)):
-                if unknown_share.get(c, 0) > 0.02:
-                    share = _pct(unknown_share[c], lang)
-                    caveats.append(f"Bij {share} van de mensen is '{CHARACTERISTICS[c].label(lang).lower()}' onbekend in de registratie." if lang == "nl"
-                                   else f"'{CHARACTERISTICS[c].label(lang)}' is unknown for {share} of people in the registration.")
-            caveats += [_SIGNAL[i], _EXPLAIN[i]]
-            out.append(Finding(geography=geography, year=year, kind=kind, grouping=r.grouping, group=r.group, moment=r.moment, group_label=who,
-                               denominator=int(n[j]), count=int(r["count"]), rate=float(rate[j]), rate_ci_low=float(r.rate_ci_low), rate_ci_high=float(r.rate_ci_high),
-                               comparison_rate=float(comp_rate[j]), difference_pp=float(diff[j]),
-                               national_difference_pp=None if np.isnan(national_gap[j]) else float(national_gap[j]),
-                               q_value=float(q[j]), score_pp=float(score[j]), text=text, caveats=caveats))
-    return _rank(out, top)
+            return np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+
+    # against everyone else in the area (beyond the national gap, for a region or municipality)
+    certain_rest = _certain(rate - rest_rate, np.nan_to_num(national_gap), slack_own + (rest_lo_hi[1] - rest_lo_hi[0]) / 2, se(rate, n[0], rest_rate, rest_n[0]))
+    holds_rest = rows["significant"].to_numpy(dtype=bool) & (certain_rest > 0)
+    # against the same group in the rest of the country (national published counts minus these)
+    other_rate = np.full(len(rows), np.nan)
+    certain_nat = np.zeros(len(rows))
+    holds_nat = np.zeros(len(rows), dtype=bool)
+    if not is_national:
+        nx, nn = box(_f(nat["count"].reindex(key))), box(_f(nat["denominator"].reindex(key)))
+        ox = (np.maximum(nx[0] - x[1], 0.0), nx[1] - x[0])
+        on = (np.maximum(nn[0] - n[1], 0.0), nn[1] - n[0])
+        o_lo, o_hi = rate_range(*ox, *on)
+        other_rate = (o_lo + o_hi) / 2
+        # beyond the area's general level: everyone here against everyone in the rest of the country
+        everyone = area[area.grouping == ALL].set_index("moment")
+        nat_all = nl[nl.grouping == ALL].set_index("moment")
+        moments = rows["moment"].astype(str)
+        ex, en = box(_f(everyone["count"].reindex(moments))), box(_f(everyone["denominator"].reindex(moments)))
+        nax, nan_ = box(_f(nat_all["count"].reindex(moments))), box(_f(nat_all["denominator"].reindex(moments)))
+        all_here = rate_range(*ex, *en)
+        all_there = rate_range(np.maximum(nax[0] - ex[1], 0.0), nax[1] - ex[0], np.maximum(nan_[0] - en[1], 0.0), nan_[1] - en[0])
+        area_gap = np.nan_to_num((all_here[0] + all_here[1]) / 2 - (all_there[0] + all_there[1]) / 2)
+        certain_nat = _certain(rate - other_rate, area_gap, slack_own + (o_hi - o_lo) / 2, se(rate, n[0], other_rate, on[0]))
+        holds_nat = rows["significant_vs_national"].to_numpy(dtype=bool) & (certain_nat > 0)
+        certain_nat = np.where(np.isnan(certain_nat), 0.0, certain_nat)
+    certain_rest = np.where(np.isnan(certain_rest), 0.0, certain_rest)
+
+    # complementary groups: the gap of women with everyone else is the gap of men, seen from the
+    # other side; keep it for the group with the lower chance
+    single = rows["grouping"].isin(BINARY).to_numpy()
+    pair = rows.loc[single & holds_rest].groupby(["grouping", "moment"])["rate"].transform("min")
+    mirrored = np.zeros(len(rows), dtype=bool)
+    mirrored[pair.index.to_numpy()] = rows.loc[pair.index, "rate"].to_numpy() > pair.to_numpy()
+    count_per = rows.loc[single & holds_rest].groupby(["grouping", "moment"])["group"].transform("size")
+    both_sides = np.zeros(len(rows), dtype=bool)
+    both_sides[count_per.index.to_numpy()] = count_per.to_numpy() > 1
+    holds_rest &= ~(mirrored & both_sides)
+    told_for_other = np.zeros(len(rows), dtype=bool)
+    told_for_other[np.flatnonzero(single & holds_rest & both_sides)] = True
+
+    # combinations: only what goes beyond the single characteristics
+    expected, interaction, certain_int = _interactions(rows, *r_lo_hi, n[0], alpha)
+    combo = (rows["grouping"].astype(str).str.contains(SEP, regex=False)).to_numpy()
+    beyond = ~combo | (interaction & (np.sign(rate - np.nan_to_num(expected)) != 0))
+    direction_rest = np.sign(rate - rest_rate) == np.sign(rate - np.nan_to_num(expected))
+    direction_nat = np.sign(rate - other_rate) == np.sign(rate - np.nan_to_num(expected))
+    holds_rest &= beyond & (~combo | direction_rest)
+    holds_nat &= beyond & (~combo | direction_nat)
+    # an interaction shows in several cells of one cross table at once (one cell low means its
+    # neighbours high, seen from the additive expectation): per table and moment one cell is
+    # told, the one that deviates most below its expectation (the group at a disadvantage), or
+    # else the one that deviates most above it
+    holds = combo & (holds_rest | holds_nat)
+    if holds.any():
+        below = rate < np.nan_to_num(expected, nan=-1.0)
+        strength = pd.Series(np.where(holds, certain_int + np.where(below, 1000.0, 0.0), -1.0))
+        best = strength.groupby([rows["grouping"].astype(str), rows["moment"].astype(str)]).transform("max").to_numpy()
+        first = ~pd.Series(strength.to_numpy()).duplicated().to_numpy() | ~holds  # ties: one of them
+        keep = ~combo | ((strength.to_numpy() == best) & first)
+        holds_rest &= keep
+        holds_nat &= keep
+    certain_rest = np.where(combo, np.minimum(certain_rest, certain_int), certain_rest)
+    certain_nat = np.where(combo, np.minimum(certain_nat, certain_int), certain_nat)
+
+    unknown_share = unknown_shares(area)
+    q_rest, q_nat = _f(rows["q_value"]), _f(rows["q_value_vs_national"])
+    out: list[Finding] = []
+    holds_rest &= q_rest < alpha
+    holds_nat &= q_nat < alpha
+    for j in np.flatnonzero(holds_rest | holds_nat):
+        kinds = tuple(k for k, h in zip(COMPARISONS, (holds_rest[j], holds_nat[j])) if h)
+        if not kinds:
+            continue
+        certain = {"vs_rest": certain_rest[j], "vs_national": certain_nat[j]}
+        kind = max(kinds, key=lambda k: certain[k])
+        comparison_rate = rest_rate[j] if kind == "vs_rest" else other_rate[j]
+        denominator = float(_f(rows["denominator"])[j])
+        people_certain = certain[kind] / 100 * denominator
+        score = certain[kind] * np.sqrt(people_certain)
+        if certain[kind] < MIN_CERTAIN_PP:
+            continue
+        r = rows.iloc[j]
+        grouping, group = str(r.grouping), str(r.group)
+        diff = 100 * (rate[j] - comparison_rate)
+        people = int(abs(rate[j] - comparison_rate) * denominator)
+        ng = None if np.isnan(national_gap[j]) else float(100 * national_gap[j])
+        exp = None if np.isnan(expected[j]) else float(expected[j])
+        words = sentence(lang=lang, area=name, year=year, grouping=grouping, group=group, moment=str(r.moment), rate=rate[j],
+                         rest_rate=rest_rate[j] if "vs_rest" in kinds else None, other_rate=other_rate[j] if "vs_national" in kinds else None,
+                         national_gap=ng, expected=exp, people=people, kind=kind, q=min(q_rest[j] if "vs_rest" in kinds else 1.0, q_nat[j] if "vs_national" in kinds else 1.0),
+                         other_side=told_for_other[j])
+        out.append(Finding(
+            geography=geography, year=year, kind=kind, comparisons=kinds, grouping=grouping, group=group, moment=str(r.moment), group_label=words.label,
+            denominator=int(denominator), count=int(r["count"]), rate=float(rate[j]), rate_ci_low=float(r.rate_ci_low), rate_ci_high=float(r.rate_ci_high),
+            comparison_rate=float(comparison_rate), difference_pp=float(diff),
+            rest_rate=float(rest_rate[j]) if not np.isnan(rest_rate[j]) else None, difference_vs_rest_pp=float(100 * (rate[j] - rest_rate[j])) if not np.isnan(rest_rate[j]) else None,
+            rest_of_country_rate=None if np.isnan(other_rate[j]) else float(other_rate[j]),
+            difference_vs_national_pp=None if np.isnan(other_rate[j]) else float(100 * (rate[j] - other_rate[j])),
+            national_difference_pp=ng, expected_rate=exp, q_value=float(q_rest[j] if kind == "vs_rest" else q_nat[j]),
+            certain_pp=float(certain[kind]), people=people, score=float(score), text=words.text,
+            caveats=caveats_for(lang=lang, grouping=grouping, group=group, denominator=int(denominator), unknown_share=unknown_share)))
+    return _rank(_refinements_dropped(out), top)
 
 
 def _parts(f: Finding) -> frozenset[tuple[str, str]]:
-    if f.grouping == ALL:
-        return frozenset()
     return frozenset(zip(f.grouping.split(SEP), f.group.split(SEP)))
 
 
-def _rank(found: list[Finding], top: int | None) -> list[Finding]:
-    """Keep what is new, then rank. A combination (say older women with a migration background)
-    is dropped when a coarser group it belongs to (older women) already has a finding of the
-    same kind at the same moment whose difference lies within the combination's margin: the
-    combination only repeats it. Findings with a score of 0 (no certain deviation) go too."""
-    kept: dict[tuple[str, str], list[tuple[frozenset[tuple[str, str]], Finding]]] = {}
-    out = []
-    for f in sorted(found, key=lambda x: (len(_parts(x)), -x.score_pp)):
-        if f.score_pp <= 0:
-            continue
+def _refinements_dropped(found: list[Finding]) -> list[Finding]:
+    """A combination of three is not told when a combination of two it belongs to is already a
+    finding at the same moment, in the same direction: it only refines that one."""
+    pairs = {(f.moment, _parts(f)): np.sign(f.difference_pp) for f in found if len(_parts(f)) == 2}
+    keep = []
+    for f in found:
         parts = _parts(f)
-        margin = Z * 100 * float(np.sqrt(max(f.rate * (1 - f.rate), 1e-9) / max(f.denominator, 1)))
-        family = kept.setdefault((f.kind, f.moment), [])
-        if any(p < parts and abs(f.difference_pp - g.difference_pp) <= margin for p, g in family):
+        if len(parts) == 3 and any(pairs.get((f.moment, parts - {p})) == np.sign(f.difference_pp) for p in parts):
             continue
-        family.append((parts, f))
-        out.append(f)
-    out.sort(key=lambda x: (x.denominator < SMALL, -x.score_pp, x.q_value))
-    return out[:top] if top else out
+        keep.append(f)
+    return keep
+
+
+def _rank(found: list[Finding], top: int | None) -> list[Finding]:
+    """Highest score first, but each group's strongest finding before any group's second one
+    (so a top list shows different groups, not one group at every moment)."""
+    found = sorted(found, key=lambda f: (-f.score, f.q_value))
+    seen: dict[tuple[str, str], int] = {}
+    turn = []
+    for f in found:
+        key = (f.grouping, f.group)
+        turn.append(seen.get(key, 0))
+        seen[key] = turn[-1] + 1
+    ranked = [f for _, _, f in sorted(zip(turn, range(len(found)), found), key=lambda t: (t[0], t[1]))]
+    return ranked[:top] if top else ranked
 
 
 __all__ = ["Finding", "findings", "findings_in", "unknown_shares"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from kansenspiegel.codes import NATIONAL_CODE
 
-__all__ = ["municipalities", "regions", "geography_names", "boundaries", "geojson", "geo_level_of", "REFERENCE_YEAR"]
+__all__ = ["UNASSIGNED_AMR", "UNASSIGNED_NAME", "municipalities", "regions", "geography_names", "boundaries", "geojson", "geo_level_of", "REFERENCE_YEAR"]
 
 REFERENCE_YEAR = 2020
 _DATA = resources.files("kansenspiegel.geography") / "data"
@@ -25,14 +25,26 @@ _DATA = resources.files("kansenspiegel.geography") / "data"
 def municipalities() -> pd.DataFrame:
     """One row per municipality: ``gm_code, gm_name, amr_code, amr_name, province_code, province_name``."""
     with (_DATA / "gemeente_2020.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str)
+        frame = pd.read_csv(fh, dtype=str)
+    frame.loc[frame.amr_code == UNASSIGNED_AMR, "amr_name"] = UNASSIGNED_NAME
+    return frame
+
+
+#: CBS code of the area not assigned to a labour-market region in 2020 (Vijfheerenlanden).
+UNASSIGNED_AMR = "AM99"
+#: How the product names it: the area, not a 36th region called "Niet in te delen" (CBS' label).
+UNASSIGNED_NAME = "Vijfheerenlanden (niet ingedeeld in 2020)"
 
 
 @lru_cache(maxsize=1)
 def regions() -> pd.DataFrame:
-    """One row per labour-market region (35 + AM99): ``amr_code, amr_name``."""
+    """One row per labour-market region (the 35 AMRs, then AM99, the area not assigned in
+    2020): ``amr_code, amr_name, assigned``."""
     with (_DATA / "arbeidsmarktregio_2020_codes.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str)[["amr_code", "amr_name"]]
+        frame = pd.read_csv(fh, dtype=str)[["amr_code", "amr_name"]]
+    frame["assigned"] = frame.amr_code != UNASSIGNED_AMR
+    frame.loc[~frame.assigned, "amr_name"] = UNASSIGNED_NAME
+    return frame
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +104,8 @@ def geojson(level: str) -> dict[str, Any]:
             geometry = {"type": "Polygon", "coordinates": [ring(r) for r in geom["arcs"]]}
         else:
             geometry = {"type": "MultiPolygon", "coordinates": [[ring(r) for r in poly] for poly in geom["arcs"]]}
-        props = geom.get("properties", {})
+        props = dict(geom.get("properties", {}))
+        if props.get("statcode") == UNASSIGNED_AMR:
+            props["statnaam"] = UNASSIGNED_NAME
         features.append({"type": "Feature", "id": props.get("statcode"), "properties": {"code": props.get("statcode"), "name": props.get("statnaam")}, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}

@@ -17,8 +17,9 @@ from kansenspiegel.geography import municipalities
 from kansenspiegel.ingest._errors import IngestError, Problem
 from kansenspiegel.ingest._read import read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.stats import compute_metrics
-from kansenspiegel.store import Store
+from kansenspiegel.store import DERIVED_TABLES, Store
 
 Kind = Literal["auto", "microdata", "aggregated"]
 Progress = Callable[[str], None]
@@ -132,7 +133,7 @@ def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[i
     progress("building the cube")
     counts = store.table("counts").filter(ibis._.dataset == dataset)
     cube_expr = rollup(counts, ibis.memtable(municipalities()[["gm_code", "amr_code"]]))
-    for name in ("cube", "metrics"):
+    for name in DERIVED_TABLES:
         if store.has(name):
             store.delete_rows(name, dataset)
     # stored in (year, geography) order: DuckDB's zone maps then skip most of the table when a
@@ -142,6 +143,14 @@ def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[i
     cube = store.table("cube").filter(ibis._.dataset == dataset).to_pandas()
     metrics = compute_metrics(cube)
     store.append("metrics", ibis.memtable(metrics).order_by(["year", "geography"]))
+    progress("publishing (rounding, suppression)")
+    # what the public sees, computed once here so no request has to: the year's secondary
+    # suppression and every metric row under the public policy
+    for year in sorted(cube["year"].unique()):
+        mask = suppression_mask(cube[cube.year == year], PUBLIC)
+        published = publish_metrics(metrics[metrics.year == year], PUBLIC, mask=mask)
+        store.append("suppression", ibis.memtable(mask_table(mask, dataset, int(year))))
+        store.append("published", ibis.memtable(published.reset_index(drop=True)).order_by(["geography"]))
     return len(cube), len(metrics)
 
 

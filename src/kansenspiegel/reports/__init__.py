@@ -18,9 +18,10 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kansenspiegel import __version__
-from kansenspiegel.codes import ALL, BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, Lang
-from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics
+from kansenspiegel.codes import ALL, BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, DIFFERENCES, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, Lang
+from kansenspiegel.disclosure import PUBLIC, Policy
 from kansenspiegel.findings import Finding, findings_in, unknown_shares
+from kansenspiegel.findings._text import EXPLAIN, SIGNAL
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
@@ -76,20 +77,20 @@ def report_data(mirror: Mirror, *, geography: str, year: int, lang: Lang = "nl",
     groups["label"] = [CHARACTERISTICS[g].group_label(k, lang) for g, k in zip(groups.grouping, groups.group)]
     groups["difference_vs_national_pp"] = 100 * (groups.rate - groups.national_rate)
     groups = groups.sort_values(["order", "moment"], key=lambda s: s.map({m: i for i, m in enumerate(BASE_MOMENTS)}) if s.name == "moment" else s)
-    found = findings_in(here, nl, year=year, geography=geography, lang=lang)
+    found = findings_in(here, nl, year=year, geography=geography, lang=lang, policy=policy)
     combos = [f for f in found if "+" in f.grouping][:5]
     # areas of the same level with the most similar number of people on benefit
     similar = pd.DataFrame()
     level = geo_level_of(geography)
     if level in ("amr", "municipality"):
-        frame = mirror.across(year=year, level=level, characteristics=None, group=ALL, moment="employed")
-        pub = publish_metrics(frame, policy, shares=False, mask=None if policy.exact else mirror.suppression(year=year, policy=policy))
+        pub = mirror.published(year=year, policy=policy, level=level, grouping=ALL, group=ALL, moment="employed")
         pub = pub[~pub.suppressed.astype(bool)].copy()
         size = float(pub.loc[pub.geography == geography, "population"].iloc[0]) if (pub.geography == geography).any() else np.nan
         pub["distance"] = (pub.population.astype("float64") - size).abs()
         similar = pub.sort_values("distance").head(6)[["geography", "population", "rate", "rate_ci_low", "rate_ci_high"]].copy()
         similar["name"] = similar.geography.map(names)
-    unknown = {CHARACTERISTICS[c].label(lang): share for c, share in unknown_shares(here).items()}
+    # household type has no unknown group of its own (CBS counts it under 'other'): say so, not 0 %
+    unknown = {CHARACTERISTICS[c].label(lang): (share if CHARACTERISTICS[c].has_unknown else None) for c, share in unknown_shares(here).items()}
     quality = {"unknown": unknown, "cells": int(len(here)), "suppressed": int(here.suppressed.sum())}
     return ReportData(geography=geography, name=names[geography], year=year, lang=lang, synthetic=mirror.synthetic, chain=[(c, names[c]) for c in chain],
                       funnel=pd.DataFrame(funnel), groups=groups, top=found[:top], combinations=combos, similar=similar, quality=quality, policy=policy)
@@ -110,7 +111,8 @@ def render_html(data: ReportData) -> str:
         moment_label=lambda m: MOMENTS[m].label(lang) if m in MOMENTS else POPULATION_LABEL(lang), glossary=glossary(lang), policy_text=_policy_text(data),
         cell=lambda code, m: funnel[(code, m)], group_rows=lambda m: data.groups[data.groups.moment == m].to_dict(orient="records"),
         fmt_int=lambda v: fmt_int(None if pd.isna(v) else v, lang), fmt_pct=lambda v: fmt_pct(None if pd.isna(v) else v, lang),
-        fmt_pp=lambda v: fmt_pp(None if pd.isna(v) else v, lang), nl=lang == "nl",
+        fmt_pp=lambda v: fmt_pp(None if pd.isna(v) else v, lang), nl=lang == "nl", signal=SIGNAL[lang], explain=EXPLAIN[lang],
+        difference_vs_nl=DIFFERENCES["difference_vs_comparison_pp"].label(lang).format(area="Nederland" if lang == "nl" else "the Netherlands"),
     )
 
 
@@ -155,14 +157,15 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
     sheets.append(("Kenmerken" if nl else "Characteristics",
                    ["Kenmerk" if nl else "Characteristic", "Groep" if nl else "Group", "Moment", "Aantal in bijstand" if nl else "On benefit", "Aantal" if nl else "Count",
                     "Kans" if nl else "Chance", "Interval laag" if nl else "Interval low", "Interval hoog" if nl else "Interval high", "Kans Nederland" if nl else "Chance NL",
-                    "Verschil met NL (pp)" if nl else "Difference from NL (pp)", "q", "Duidelijk verschil" if nl else "Clear difference"],
+                    DIFFERENCES["difference_vs_comparison_pp"].label(data.lang).format(area="Nederland" if nl else "the Netherlands"), "q", "Duidelijk verschil" if nl else "Clear difference"],
                    group_rows, {5: "0.0%", 6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0", 10: "0.0000"}))
-    find_rows = [[i + 1, f.kind, f.group_label, f.moment, f.denominator, f.count, f.rate, f.rate_ci_low, f.rate_ci_high, f.comparison_rate, f.difference_pp, f.q_value, f.score_pp, f.text]
-                 for i, f in enumerate(data.top)]
+    find_rows = [[i + 1, f.kind, f.group_label, f.moment, f.denominator, f.count, f.rate, f.rate_ci_low, f.rate_ci_high, f.comparison_rate, f.difference_pp, f.q_value,
+                  f.certain_pp, f.people, f.score, f.text] for i, f in enumerate(data.top)]
     sheets.append(("Bevindingen" if nl else "Findings", ["#", "Soort" if nl else "Kind", "Groep" if nl else "Group", "Moment", "Aantal" if nl else "Base", "Bereikt" if nl else "Reached",
                                                         "Kans" if nl else "Chance", "Interval laag" if nl else "Interval low", "Interval hoog" if nl else "Interval high",
-                                                        "Vergelijking" if nl else "Comparison", "Verschil (pp)" if nl else "Difference (pp)", "q", "Score (pp)", "Tekst" if nl else "Text"],
-                   find_rows, {6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0%", 10: "0.0", 11: "0.0000", 12: "0.0"}))
+                                                        "Vergelijking" if nl else "Comparison", "Verschil met de vergelijking (pp)" if nl else "Difference from the comparison (pp)", "q",
+                                                        "Zeker verschil (pp)" if nl else "Certain difference (pp)", "Mensen" if nl else "People", "Score", "Tekst" if nl else "Text"],
+                   find_rows, {6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0%", 10: "0.0", 11: "0.0000", 12: "0.0", 14: "0.0"}))
     definitions = [[MOMENTS[m].label(data.lang), MOMENTS[m].definition(data.lang)] for m in MOMENTS]
     definitions += [[k, v] for k, v in glossary(data.lang).items()]
     definitions.append(["Privacy" if nl else "Disclosure", _policy_text(data)])
@@ -188,34 +191,43 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
 
 def glossary(lang: Lang) -> dict[str, str]:
     """The glossary of reports and the dashboard's method page (plain language)."""
-    if lang == "nl":
-        return {
-            "Beslismoment": "Een stap op weg naar werk: een voorziening krijgen, minstens een maand werken, minstens zes maanden werken.",
-            "Aandeel": "Welk deel van alle mensen in de bijstand (of van wie het moment bereikte) tot een groep hoort.",
-            "Kans": "Het deel van een groep dat een moment bereikte, bijvoorbeeld 25% = 1 op de 4.",
-            "Verschil (procentpunt)": "Het verschil tussen twee kansen: 30% tegen 25% is 5 procentpunt.",
-            "Interval": "De marge waarbinnen de echte kans vrijwel zeker (95%) ligt. Bij kleine groepen is de marge groot.",
-            "Duidelijk verschil": "Een verschil dat heel waarschijnlijk geen toeval is, ook al zijn er veel vergelijkingen gemaakt (q kleiner dan 0,05).",
-        }
-    return {
-        "Decision moment": "A step on the way to work: getting a provision, working at least a month, working at least six months.",
-        "Share": "Which part of everyone on benefit (or of those who reached a moment) belongs to a group.",
-        "Chance": "The part of a group that reached a moment, e.g. 25% = 1 in 4.",
-        "Difference (percentage points)": "The difference between two chances: 30% against 25% is 5 percentage points.",
-        "Interval": "The margin in which the true chance almost certainly (95%) lies. Small groups have wide margins.",
-        "Clear difference": "A difference that is very likely not chance, even though many comparisons were made (q below 0.05).",
+    nl = lang == "nl"
+    out = {
+        ("Beslismoment" if nl else "Decision moment"): (
+            "Een stap op weg naar werk: een voorziening krijgen, minstens een maand werken, minstens zes maanden werken (bij dezelfde werkgever, in het peiljaar en/of het jaar erna)."
+            if nl else "A step on the way to work: getting a provision, working at least a month, working at least six months (for the same employer, in the reference year and/or the next)."),
+        ("Aandeel" if nl else "Share"): (
+            "Welk deel van alle mensen in de bijstand (of van wie het moment bereikte) tot een groep hoort." if nl
+            else "Which part of everyone on benefit (or of those who reached a moment) belongs to a group."),
+        ("Kans" if nl else "Chance"): ("Het deel van een groep dat een moment bereikte, bijvoorbeeld 25% = 1 op de 4." if nl
+                                       else "The part of a group that reached a moment, e.g. 25% = 1 in 4."),
     }
+    for term in DIFFERENCES.values():
+        out[term.label(lang).format(area="Nederland" if nl else "the Netherlands")] = term.definition(lang)
+    out["Interval" if nl else "Interval"] = (
+        "De marge waarbinnen de echte kans vrijwel zeker (95%) ligt. Bij kleine groepen is de marge groot: door toeval, en omdat aantallen afgerond zijn." if nl
+        else "The margin in which the true chance almost certainly (95%) lies. Small groups have wide margins: from chance, and because counts are rounded.")
+    out["Duidelijk verschil" if nl else "Clear difference"] = (
+        "Een verschil dat heel waarschijnlijk geen toeval is, ook al zijn er veel vergelijkingen gemaakt (q kleiner dan 0,05)." if nl
+        else "A difference that is very likely not chance, even though many comparisons were made (q below 0.05).")
+    return out
 
 
 def _policy_text(data: ReportData) -> str:
-    p = data.policy
+    return policy_text(data.policy, data.lang)
+
+
+def policy_text(p: Policy, lang: Lang) -> str:
+    """What the disclosure policy does, in plain words (reports, downloads, method page)."""
     if p.exact:
-        return "Exacte aantallen (intern, niet voor publicatie)." if data.lang == "nl" else "Exact counts (internal, not for publication)."
-    if data.lang == "nl":
+        return "Exacte aantallen (intern, niet voor publicatie)." if lang == "nl" else "Exact counts (internal, not for publication)."
+    if lang == "nl":
         return (f"Aantallen zijn afgerond op {p.rounding_base}-tallen. Groepen met minder dan {p.threshold} mensen, en cellen waaruit die terug te rekenen zouden zijn, "
-                "worden niet getoond (.). Kansen, intervallen en aandelen zijn berekend uit de afgeronde aantallen.")
+                "worden niet getoond (.). Een afgerond aantal kan een paar mensen afwijken van het echte aantal; kansen, intervallen en toetsen houden daar rekening mee: "
+                "het interval bevat de kans bij elk echt aantal dat bij de afgeronde aantallen past.")
     return (f"Counts are rounded to multiples of {p.rounding_base}. Groups of fewer than {p.threshold} people, and cells from which they could be calculated, "
-            "are not shown (.). Chances, intervals and shares are computed from the rounded counts.")
+            "are not shown (.). A rounded count can be a few people off the exact one; chances, intervals and tests allow for that: "
+            "the interval holds the chance for every exact count that fits the rounded ones.")
 
 
-__all__ = ["ReportData", "glossary", "render_html", "report_data", "write_html", "write_pdf", "write_xlsx"]
+__all__ = ["ReportData", "glossary", "policy_text", "render_html", "report_data", "write_html", "write_pdf", "write_xlsx"]

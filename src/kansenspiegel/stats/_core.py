@@ -79,8 +79,7 @@ def benjamini_hochberg(p_values: object, families: object | None = None) -> np.n
     start = np.cumsum(size) - size  # first position of each family in the sorted order
     rank = m - (np.arange(len(pv)) - start[fv])  # rank of p ascending, 1 = smallest
     raw = np.minimum(pv * m / rank, 1.0)
-    # Running minimum within each family without a loop: later families get smaller offsets,
-    # so a minimum never carries over from one family into the next.
-    offset = 2.0 * (fv.max() - fv)
-    q[idx] = np.minimum.accumulate(raw + offset) - offset
+    # the step-up adjustment is a running minimum within each family (grouped cummin: exact,
+    # independent of the other families and of the input order)
+    q[idx] = pd.Series(raw).groupby(fv, sort=False).cummin().to_numpy()
     return q

@@ -107,6 +107,13 @@ def compare(
     return records(board(request).across(year, level, grouping, group, moment))
 
 
+@router.get("/findings", summary="The deviations that matter in one area, ranked, with sentences and caveats")
+def findings(request: Request, year: Year, geography: Geo = NATIONAL_CODE, lang: LangQ = "nl") -> list[dict[str, Any]]:
+    d = board(request)
+    d.check(year=year, geography=geography)
+    return [f.to_dict() for f in d.findings(year, geography, lang)]
+
+
 @router.get("/quality", summary="Data quality: unknown values per characteristic, suppressed cells")
 def quality(request: Request, year: Year, geography: Geo = NATIONAL_CODE) -> dict[str, Any]:
     d = board(request)

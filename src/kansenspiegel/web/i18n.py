@@ -6,7 +6,7 @@ import re
 
 from fastapi import HTTPException
 
-from kansenspiegel.codes import Label, Lang
+from kansenspiegel.codes import DIFFERENCES, Label, Lang
 
 T: dict[str, Label] = {
     "title": Label("Kansenspiegel", "Equal-opportunities mirror"),
@@ -24,6 +24,15 @@ T: dict[str, Label] = {
         "Internal mode: exact counts, nothing suppressed. Do not publish. Downloads follow the public rules unless you explicitly choose an internal export.",
     ),
     "overview": Label("Overzicht", "Overview"),
+    "findings": Label("Bevindingen", "Findings"),
+    "what_stands_out": Label("Wat valt op", "What stands out"),
+    "all_findings": Label("Alle bevindingen van dit gebied", "All findings of this area"),
+    "no_findings": Label("Geen duidelijke afwijkingen gevonden: geen groep wijkt hier duidelijk (meer dan 1 procentpunt, na correctie voor de vele vergelijkingen) af.",
+                         "No clear deviations found: no group here differs clearly (by more than 1 percentage point, after correcting for the many comparisons)."),
+    "vs_rest": Label("Tegen de anderen in het gebied", "Against everyone else in the area"),
+    "vs_national": Label("Tegen dezelfde groep elders in Nederland", "Against the same group elsewhere in the country"),
+    "show_in_view": Label("Bekijk in de tabel", "See it in the table"),
+    "findings_shown": Label("bevindingen getoond van", "findings shown of"),
     "characteristics": Label("Kenmerken", "Characteristics"),
     "compare": Label("Vergelijken", "Compare"),
     "combinations": Label("Combinaties", "Combinations"),
@@ -51,7 +60,7 @@ T: dict[str, Label] = {
     "interval": Label("95%-betrouwbaarheidsinterval", "95% confidence interval"),
     "share_population": Label("Aandeel in bijstand", "Share on benefit"),
     "share_moment": Label("Aandeel bij moment", "Share at moment"),
-    "gap": Label("Verschil (procentpunt)", "Gap (percentage points)"),
+    "gap": DIFFERENCES["representation_gap_pp"].label,
     "rest": Label("Kans van de anderen", "Chance of everyone else"),
     "significant": Label("duidelijk verschil (q < 0,05)", "clear difference (q < 0.05)"),
     "not_significant": Label("verschil kan toeval zijn", "difference may be chance"),
@@ -63,9 +72,9 @@ T: dict[str, Label] = {
     "how_to_read": Label("Zo leest u dit", "How to read this"),
     "population": Label("Bijstandspopulatie", "People on social assistance"),
     "everyone": Label("Iedereen", "Everyone"),
-    "rate_minus_national": Label("Kans min landelijke kans (procentpunt)", "Chance minus national chance (percentage points)"),
+    "rate_minus_national": Label(DIFFERENCES["difference_vs_comparison_pp"].label.nl.format(area="Nederland"), DIFFERENCES["difference_vs_comparison_pp"].label.en.format(area="the Netherlands")),
     "rate": Label("Kans (%)", "Chance (%)"),
-    "gap_metric": Label("Verschil met de anderen (procentpunt)", "Gap to everyone else (percentage points)"),
+    "gap_metric": DIFFERENCES["rate_difference"].label,
     "amr": Label("Arbeidsmarktregio's", "Labour-market regions"),
     "municipalities": Label("Gemeenten", "Municipalities"),
     "open_region": Label("Klik op een gebied om het te openen.", "Click an area to open it."),
@@ -80,6 +89,10 @@ T: dict[str, Label] = {
 }
 
 READ_HELP: dict[str, Label] = {
+    "findings": Label(
+        "Hier staan de groepen die in dit gebied duidelijk afwijken, het belangrijkste eerst: een groep tegen de anderen in het gebied, en tegen dezelfde groep in de rest van Nederland. Belangrijk betekent: een verschil waar we zeker van zijn, dat veel mensen raakt. Bij een gemeente of regio telt alleen wat groter is dan het landelijke patroon. Een combinatie van kenmerken staat er alleen als die meer afwijkt dan de losse kenmerken doen verwachten. Een verschil is een signaal om te bespreken, geen bewijs van discriminatie.",
+        "The groups that clearly differ in this area, most important first: a group against everyone else in the area, and against the same group in the rest of the country. Important means: a gap we are sure of that concerns many people. For a municipality or region only what goes beyond the national pattern counts. A combination of characteristics is listed only when it differs more than its single characteristics lead one to expect. A difference is a signal to discuss, not proof of discrimination.",
+    ),
     "upload": Label(
         "Controleer uw eigen klantbestand (CSV, Excel of Parquet) tegen het datacontract. Met 'Controleer' wordt het bestand alleen gecontroleerd en niet bewaard; u krijgt per probleem de rij, de kolom, de waarde en wat er verwacht werd. Met 'Controleer en laad' wordt een goed bestand daarna ingelezen in de eigen database van deze computer (niet in de landelijke cijfers); persoonsnummers worden daarbij onherkenbaar gemaakt. U kunt het later weer verwijderen.",
         "Check your own client file (CSV, Excel or Parquet) against the data contract. 'Check' only checks the file and stores nothing; for every problem you get the row, the column, the value and what was expected. 'Check and load' then loads a valid file into this computer's own database (not into the national figures); person numbers are made unrecognisable. You can delete it later.",

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, Lang
-from kansenspiegel.disclosure import Policy, significant_digits
+from kansenspiegel.disclosure import Policy, published_test, significant_digits
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest import IngestResult, ingest_file
 from kansenspiegel.mirror import Mirror
-from kansenspiegel.stats import benjamini_hochberg, two_proportion_test
+from kansenspiegel.stats import benjamini_hochberg
 from kansenspiegel.store import Store
 from kansenspiegel.web.views import Dashboard, NotFound, group_label
 
@@ -127,9 +127,9 @@ def comparison(own: Dashboard, reference: Dashboard, *, year: int, geography: st
     country, per group of every single characteristic, at one moment.
 
     Every number is published under each dashboard's policy. The test of the own chance against
-    the national one is a two-proportion z-test on the exact counts (the own file and the
-    reference are treated as independent samples), with Benjamini–Hochberg over the rows shown;
-    it is removed for hidden cells."""
+    the national one is a two-proportion z-test between the published counts, bounded over every
+    exact count consistent with them (the own file and the reference are treated as independent
+    samples), with Benjamini–Hochberg over the rows shown; it is removed for hidden cells."""
     own.check(year=year)
     if geography not in board_municipalities(own):
         raise NotFound(f"{geography} is not in this dataset; it has {', '.join(board_municipalities(own))}")
@@ -148,18 +148,13 @@ def comparison(own: Dashboard, reference: Dashboard, *, year: int, geography: st
             for c in cols[2:]:
                 rows[f"{prefix}_{c}"] = np.nan
     rows["difference_vs_national_pp"] = 100 * (rows["rate"] - rows["national_rate"])
-    # the test on exact counts
+    # the test of the published own counts against the published national ones (a bound over
+    # every exact count that rounds to them), Benjamini–Hochberg over the rows shown
     q = np.full(len(rows), np.nan)
     if has_reference:
-        with own._lock:
-            exact_own = own.mirror.by_group(year=year, geography=geography)
-        with reference._lock:
-            exact_nl = reference.mirror.by_group(year=year, geography=NATIONAL_CODE)
-        keys = ["grouping", "group", "moment"]
-        pair = rows[keys].merge(exact_own[[*keys, "denominator", "count"]], on=keys, how="left").merge(
-            exact_nl[[*keys, "denominator", "count"]], on=keys, how="left", suffixes=("", "_nl"))
-        f = lambda c: pair[c].to_numpy(dtype="float64", na_value=np.nan)  # noqa: E731
-        p = two_proportion_test(f("count"), f("denominator"), f("count_nl"), f("denominator_nl"))[1]
+        keys = ["grouping", "group"]
+        national = rows[keys].merge(wanted(reference.groups(year, NATIONAL_CODE))[[*keys, "denominator", "count"]], on=keys, how="left")
+        p = published_test(rows, national, own.policy, reference.policy)
         shown = ~rows["suppressed"].to_numpy(dtype=bool) & ~np.isnan(p)
         if shown.any():
             q[shown] = benjamini_hochberg(p[shown])

@@ -14,15 +14,17 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATE_LABELS, MOMENTS, NATIONAL_CODE, POPULATION_DEFINITION, SEP, TABLE_2_1_CHARACTERISTICS
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATE_LABELS, DIFFERENCES, MOMENTS, NATIONAL_CODE, POPULATION_DEFINITION, SEP, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 from kansenspiegel.web.i18n import READ_HELP, T, UserError, problem_text
 from kansenspiegel.reports import glossary
+from kansenspiegel.findings._text import EXPLAIN, SIGNAL
 from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
 from kansenspiegel.web.uploads import check_upload
+from kansenspiegel.findings import Finding
 from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, combination_choices, moment_label, records
 
 router = APIRouter(include_in_schema=False)
@@ -31,8 +33,11 @@ YearQ = Annotated[int | None, Query(ge=2000, le=2100)]
 GeoQ = Annotated[str, Query(pattern=GEO_PATTERN)]
 LangQ = Annotated[Literal["nl", "en"], Query()]
 
-PAGES = ("overview", "characteristics", "compare", "combinations", "municipality", "method", "upload")
-PATHS = {"overview": "/", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations", "municipality": "/municipality", "method": "/method", "upload": "/upload"}
+PAGES = ("overview", "findings", "characteristics", "compare", "combinations", "municipality", "method", "upload")
+PATHS = {"overview": "/", "findings": "/findings", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations",
+         "municipality": "/municipality", "method": "/method", "upload": "/upload"}
+#: How many findings the "Wat valt op" panel shows.
+PANEL = 5
 CSRF_COOKIE = "ks_csrf"
 NO_OWN_NL = "deze server heeft geen database voor eigen bestanden (start hem met --own-db)"
 
@@ -78,6 +83,9 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "fmt_pp": lambda v: fmt_pp(v, lang),
             "problem_text": lambda v: problem_text(v, lang),
             "glossary": glossary(lang),  # type: ignore[arg-type]
+            "signal": SIGNAL[lang],
+            "explain": EXPLAIN[lang],
+            "differences": {k: t.label(lang) for k, t in DIFFERENCES.items()},
             "moment_label": lambda m: moment_label(m, lang),
             **context,
         },
@@ -97,7 +105,7 @@ def overview(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, la
     board.check(geography=geo)
     rows = records(board.funnel(y, geo))
     api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
-    return _render(request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api)
+    return _render(request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api, panel=_panel(board, y, geo, lang))
 
 
 @router.get("/characteristics", response_class=HTMLResponse)
@@ -111,12 +119,11 @@ def characteristics(
     frame = board.characteristics(y, geo, cmp, lang)
     blocks = []
     for name in CHARACTERISTIC_NAMES:
-        rows = records(frame[(frame.grouping == name) & (frame.moment == (moment if moment in BASE_MOMENTS else "employed"))])
+        rows = records(frame[(frame.grouping == name) & (frame.moment == moment)])
         if rows:
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": rows})
     api = "/api/v1/characteristics?" + urlencode({"year": y, "geography": geo, "comparison": cmp, "lang": lang})
-    m = moment if moment in BASE_MOMENTS else "employed"
-    return _render(request, "characteristics", lang, {"year": y, "geo": geo, "cmp": cmp, "moment": m}, blocks=blocks, api=api)
+    return _render(request, "characteristics", lang, {"year": y, "geo": geo, "cmp": cmp, "moment": moment}, blocks=blocks, api=api)
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -183,7 +190,55 @@ def municipality(request: Request, year: YearQ = None, geo: GeoQ = "GM0363", mom
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": rows})
     api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
     gms = [g for g in board.geographies() if g["level"] == "municipality"]
-    return _render(request, "municipality", lang, {"year": y, "geo": geo, "moment": m}, funnel=funnel, blocks=blocks, amr=amr, api=api, municipalities=gms)
+    return _render(request, "municipality", lang, {"year": y, "geo": geo, "moment": m}, funnel=funnel, blocks=blocks, amr=amr, api=api, municipalities=gms,
+                   panel=_panel(board, y, geo, lang))
+
+
+def finding_link(f: Finding, lang: str) -> str:
+    """The dashboard address of the view that shows a finding."""
+    page, params = f.view()
+    return PATHS[page] + "?" + urlencode({**params, "lang": lang})
+
+
+def _panel(board: Dashboard, year: int, geo: str, lang: str) -> dict[str, Any]:
+    """The "Wat valt op" panel: the top findings of an area, each with its link."""
+    found = board.findings(year, geo, lang)  # type: ignore[arg-type]
+    return {"entries": [{"f": f, "href": finding_link(f, lang)} for f in found[:PANEL]], "total": len(found),
+            "all": PATHS["findings"] + "?" + urlencode({"year": year, "geo": geo, "lang": lang})}
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def findings_page(
+    request: Request,
+    year: YearQ = None,
+    geo: GeoQ = NATIONAL_CODE,
+    moment: Annotated[Literal["all", "provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"], Query()] = "all",
+    characteristic: Annotated[Literal["all", "gender", "age_band", "migration_background", "household_type", "target_group_register", "combinations"], Query()] = "all",
+    comparison: Annotated[Literal["all", "vs_rest", "vs_national"], Query()] = "all",
+    lang: LangQ = "nl",
+) -> HTMLResponse:
+    """Every finding of an area, with filters (moment, characteristic, comparison)."""
+    board = _board(request)
+    y = _year(board, year)
+    board.check(geography=geo)
+    found = board.findings(y, geo, lang)  # type: ignore[arg-type]
+    shown = [f for f in found if finding_matches(f, moment, characteristic, comparison)]
+    state = {"year": y, "geo": geo, "moment": moment, "characteristic": characteristic, "comparison": comparison}
+    characteristics = [("all", "Alle kenmerken" if lang == "nl" else "All characteristics")] + [(n, CHARACTERISTICS[n].label(lang)) for n in CHARACTERISTIC_NAMES]
+    characteristics.append(("combinations", "Alleen combinaties" if lang == "nl" else "Combinations only"))
+    comparisons = [("all", "Beide" if lang == "nl" else "Both"), ("vs_rest", T["vs_rest"](lang)), ("vs_national", T["vs_national"](lang))]
+    moments = [("all", "Alle momenten" if lang == "nl" else "All moments")] + [(m, moment_label(m, lang)) for m in MOMENTS]
+    api = "/api/v1/findings?" + urlencode({"year": y, "geography": geo, "lang": lang})
+    return _render(request, "findings", lang, state, items=[{"f": f, "href": finding_link(f, lang), "rank": found.index(f) + 1} for f in shown],
+                   total=len(found), filters={"moment": moments, "characteristic": characteristics, "comparison": comparisons}, api=api)
+
+
+def finding_matches(f: Finding, moment: str, characteristic: str, comparison: str) -> bool:
+    """Whether a finding passes the filters of the findings page (``all`` passes everything)."""
+    chars = f.grouping.split(SEP)
+    return ((moment == "all" or f.moment == moment)
+            and (characteristic == "all" or (characteristic == "combinations" and len(chars) > 1) or characteristic in chars)
+            and (comparison == "all" or comparison in f.comparisons))
 
 
 @router.get("/method", response_class=HTMLResponse)
@@ -191,7 +246,7 @@ def method(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    quality = board.quality(y, geo)
+    quality = board.quality(y, geo, lang)  # type: ignore[arg-type]
     definitions = [(moment_label("population", lang), POPULATION_DEFINITION(lang))] + [(mm.label(lang), mm.definition(lang)) for mm in MOMENTS.values()]
     characteristics = [(c.label(lang), [c.group_label(code, lang) for code in c.codes]) for c in CHARACTERISTICS.values()]
     covariates = [label(lang) for label in COVARIATE_LABELS.values()]

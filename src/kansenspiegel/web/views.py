@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import ALL, BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, POPULATION_LABEL, SEP, UNKNOWN, Lang
-from kansenspiegel.disclosure import PUBLIC, Policy, publish_metrics
+from kansenspiegel.disclosure import PUBLIC, Policy
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
+from kansenspiegel.findings import Finding, findings_in
 from kansenspiegel.mirror import Mirror
 
 
@@ -65,6 +66,7 @@ class Dashboard:
         self.groups = lru_cache(maxsize=1024)(self._groups)
         self.across = lru_cache(maxsize=1024)(self._across)
         self.table = lru_cache(maxsize=256)(self._table)
+        self.findings = lru_cache(maxsize=512)(self._findings)
 
     # -- validation ---------------------------------------------------------------------------
     @property
@@ -90,33 +92,11 @@ class Dashboard:
         return rows
 
     # -- views --------------------------------------------------------------------------------
-    def _mask(self, year: int) -> pd.DataFrame | None:
-        if self.policy.exact:
-            return None
-        with self._lock:
-            return self.mirror.suppression(year=year, policy=self.policy)
-
-    def _published(self, frame: pd.DataFrame, year: int, shares: bool = True) -> pd.DataFrame:
-        mask = self._mask(year)
-        if mask is not None and len(frame):
-            # only the part of the year's mask this frame needs: its cells, the areas' totals
-            # ("everyone else" is a total minus a cell) and the national cells (the test
-            # against the rest of the country)
-            geographies = frame.geography.unique()
-            if len(geographies) == 1:
-                mask = mask[mask.index.get_level_values("geography").isin([str(geographies[0]), NATIONAL_CODE])]
-            elif frame.grouping.nunique() == 1 and frame.group.nunique() == 1:
-                grouping = mask.index.get_level_values("grouping")
-                group = mask.index.get_level_values("group")
-                mask = mask[((grouping == str(frame.grouping.iloc[0])) & (group == str(frame.group.iloc[0]))) | (grouping == ALL)]
-        return publish_metrics(frame, self.policy, shares=shares, mask=mask)
-
     def _groups(self, year: int, geography: str) -> pd.DataFrame:
         """Every group's published metrics (all groupings, all moments) in one geography."""
         self.check(year=year, geography=geography)
         with self._lock:
-            frame = self.mirror.by_group(year=year, geography=geography)
-        return self._published(frame, year)
+            return self.mirror.published(year=year, geography=geography, policy=self.policy)
 
     def _funnel(self, year: int, geography: str) -> pd.DataFrame:
         """Counts and chances at each moment for a geography, its AMR and the country."""
@@ -144,8 +124,8 @@ class Dashboard:
         self.check(geography=comparison)
         here = self.groups(year, geography)
         there = self.groups(year, comparison)
-        single = here[here.grouping.isin(CHARACTERISTIC_NAMES) & here.moment.isin(BASE_MOMENTS)]
-        cmp = there[there.grouping.isin(CHARACTERISTIC_NAMES) & there.moment.isin(BASE_MOMENTS)][["grouping", "group", "moment", "rate", "rate_ci_low", "rate_ci_high"]]
+        single = here[here.grouping.isin(CHARACTERISTIC_NAMES)]
+        cmp = there[there.grouping.isin(CHARACTERISTIC_NAMES)][["grouping", "group", "moment", "rate", "rate_ci_low", "rate_ci_high"]]
         merged = single.merge(cmp, on=["grouping", "group", "moment"], how="left", suffixes=("", "_comparison"))
         order = {(n, c): i for i, (n, c) in enumerate((n, c) for n in CHARACTERISTIC_NAMES for c in CHARACTERISTICS[n].codes)}
         merged["order"] = [order.get((g, k), 999) for g, k in zip(merged.grouping, merged.group)]
@@ -158,7 +138,7 @@ class Dashboard:
                 "representation_gap_pp", "rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "p_value", "q_value", "significant",
                 "rate_comparison", "rate_ci_low_comparison", "rate_ci_high_comparison", "difference_vs_comparison_pp", "q_value_vs_national",
                 "significant_vs_comparison", "suppressed", "order"]
-        merged["moment_order"] = merged.moment.map({m: i for i, m in enumerate(BASE_MOMENTS)})
+        merged["moment_order"] = merged.moment.map({m: i for i, m in enumerate(MOMENTS)})
         return merged.sort_values(["order", "moment_order"])[cols].reset_index(drop=True)
 
     def combinations(self, year: int, geography: str, characteristics: tuple[str, ...], moment: str, lang: Lang = "nl") -> pd.DataFrame:
@@ -200,8 +180,8 @@ class Dashboard:
         if chars and (len(codes) != len(chars) or any(code not in CHARACTERISTICS[c].codes for c, code in zip(chars, codes))):
             raise NotFound(f"unknown group {group!r} for {grouping}")
         with self._lock:
-            frame = self.mirror.across(year=year, level=level, characteristics=chars or None, group=group, moment=moment)
-        pub = self._with_national(self._published(frame, year, shares=False), year)
+            frame = self.mirror.published(year=year, policy=self.policy, level=level, grouping=grouping, group=group, moment=moment)
+        pub = self._with_national(frame, year)
         pub["name"] = pub.geography.map(geography_names())
         pub["difference_vs_national_pp"] = 100 * (pub.rate - pub.national_rate)
         return pub[["geography", "name", "population", "denominator", "count", "rate", "rate_ci_low", "rate_ci_high", "national_rate",
@@ -213,7 +193,7 @@ class Dashboard:
         with self._lock:
             return self.mirror.table(year=year, geography=geography, characteristics=characteristics, lang=lang, policy=self.policy)
 
-    def quality(self, year: int, geography: str) -> dict[str, Any]:
+    def quality(self, year: int, geography: str, lang: Lang = "nl") -> dict[str, Any]:
         """Unknown values per characteristic and how many cells are suppressed."""
         g = self.groups(year, geography)
         base = g[g.moment == "provision"]
@@ -222,7 +202,10 @@ class Dashboard:
         for name in CHARACTERISTIC_NAMES:
             row = records(base[(base.grouping == name) & (base.group == UNKNOWN)][["population", "suppressed"]])
             # no unknown group: 0; a suppressed one: None (fewer than the threshold, not shown)
-            unknown.append({"characteristic": name, "unknown": row[0]["population"] if row else 0, "population": total})
+            spec = CHARACTERISTICS[name]
+            folded = None if spec.has_unknown else spec.group_label("other", lang)  # CBS counts unknown household types under 'other'
+            unknown.append({"characteristic": name, "label": spec.label(lang), "unknown": None if folded else (row[0]["population"] if row else 0),
+                            "folded_into": folded, "population": total})
         return {
             "unknown": unknown,
             "cells": int(len(g)),
@@ -230,6 +213,12 @@ class Dashboard:
             "threshold": self.policy.threshold,
             "rounding": self.policy.rounding_base,
         }
+
+    def _findings(self, year: int, geography: str, lang: Lang = "nl") -> tuple[Finding, ...]:
+        """The ranked findings of one area (from the same published rows as every page)."""
+        area = self.groups(year, geography)
+        nl = self.groups(year, NATIONAL_CODE)
+        return tuple(findings_in(area, nl, year=year, geography=geography, lang=lang, policy=self.policy))
 
     def group_options(self, lang: Lang) -> list[dict[str, str]]:
         """Single-characteristic groups to choose from (plus everyone)."""
