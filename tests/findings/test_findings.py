@@ -101,7 +101,7 @@ def test_one_finding_per_group_and_moment_and_mirrors_told_once(planted: Mirror)
     women = next(f for f in findings(planted, year=2018, geography="AM05") if f.group == "female" and f.moment == "employed")
     assert women.comparisons == ("vs_rest", "vs_national")  # both comparisons, in one sentence
     assert "Van de anderen in Twente" in women.text and "rest van Nederland" in women.text
-    assert "Voor mannen is het verschil dus andersom." in women.text
+    assert "Voor de groep 'Mannen' is het verschil dus andersom." in women.text
 
 
 def test_a_combination_is_a_finding_only_beyond_its_single_characteristics() -> None:

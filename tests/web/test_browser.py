@@ -16,6 +16,7 @@ from kansenspiegel.formatting import fmt_int, fmt_pct
 
 PAGES = {
     "overview": "/?year=2018&geo=AM05",
+    "findings": "/findings?year=2018&geo=AM05",
     "characteristics": "/characteristics?year=2018&geo=AM05",
     "compare": "/compare?year=2018&level=municipality",
     "combinations": "/combinations?year=2018&geo=GM0363",
@@ -178,3 +179,37 @@ def test_own_file_is_loaded_shown_and_deleted_and_never_logged(visit, tmp_path: 
     lines = body.decode("cp1252").splitlines()
     assert not any(f"klant-{i:05d}-nmg" in log for i in range(700))
     assert not any(line in log for line in lines[1:50])
+
+
+def test_what_stands_out_panel_and_the_findings_page(visit, demo_2018_db: Path) -> None:  # type: ignore[no-untyped-def]
+    """The overview and municipality pages open with the area's top findings in plain Dutch (the
+    engine's, in its order), each linking to the view that shows it; the findings page filters."""
+    from kansenspiegel.findings import findings
+
+    engine = findings(Mirror.open(demo_2018_db), year=2018, geography="AM05")
+    visit.open("/?year=2018&geo=AM05")
+    items = visit.page.locator("#what-stands-out ol.findings > li")
+    assert 1 <= items.count() <= 5
+    for i in range(items.count()):
+        assert engine[i].text in " ".join(items.nth(i).inner_text().split())
+    assert "geen bewijs van discriminatie" in visit.page.locator("#what-stands-out").inner_text()
+    first = engine[0]
+    items.nth(0).get_by_role("link", name="Bekijk in de tabel").click()
+    visit.page.wait_for_url("**/characteristics?**")
+    row = visit.page.locator(f'#table-{first.grouping} tr[data-group="{first.group}"] td[data-col="rate"] .num')
+    assert row.inner_text() == fmt_pct(first.rate)  # the linked view shows the finding's chance
+    visit.open("/municipality?year=2018&geo=GM0268")
+    assert "Eenouderhuishouden" in visit.page.locator("#what-stands-out li").first.inner_text()  # the planted Nijmegen gap
+    visit.open("/findings?year=2018&geo=AM05")
+    assert visit.page.locator("#findings-list > li").count() == len(engine)
+    visit.page.select_option("#ctl-comparison", "vs_national")
+    visit.page.select_option("#ctl-moment", "employed")
+    visit.page.get_by_role("button", name="Toon").click()
+    visit.page.wait_for_url("**comparison=vs_national**")
+    shown = visit.page.locator("#findings-list > li")
+    expected = [f for f in engine if "vs_national" in f.comparisons and f.moment == "employed"]
+    assert shown.count() == len(expected) >= 1
+    for i in range(shown.count()):
+        assert shown.nth(i).get_attribute("data-moment") == "employed" and "vs_national" in (shown.nth(i).get_attribute("data-comparisons") or "")
+    visit.screenshot("findings-filtered")
+    assert visit.errors == [] and visit.outside == []

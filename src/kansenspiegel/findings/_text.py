@@ -111,8 +111,8 @@ def sentence(*, lang: Lang, area: str, year: int, grouping: str, group: str, mom
                      else f"That is {'higher' if higher else 'lower'} than {chars} alone would lead one to expect ({_pct(expected, lang)}).")
     if other_side:
         name, code = grouping, group
-        others = [CHARACTERISTICS[name].group_label(c, lang).lower() for c in CHARACTERISTICS[name].known_codes if c != code]
-        parts.append(f"Voor {others[0]} is het verschil dus andersom." if nl else f"For {others[0]} the gap is the other way round.")
+        others = [CHARACTERISTICS[name].group_label(c, lang) for c in CHARACTERISTICS[name].known_codes if c != code]
+        parts.append(f"Voor de groep '{others[0]}' is het verschil dus andersom." if nl else f"For the group '{others[0]}' the gap is the other way round.")
     parts.append(_people(people, kind, lang))
     parts.append(_certainty(q, lang))
     return Words(who, " ".join(parts))

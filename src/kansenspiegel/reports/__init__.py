@@ -159,13 +159,17 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
                     "Kans" if nl else "Chance", "Interval laag" if nl else "Interval low", "Interval hoog" if nl else "Interval high", "Kans Nederland" if nl else "Chance NL",
                     DIFFERENCES["difference_vs_comparison_pp"].label(data.lang).format(area="Nederland" if nl else "the Netherlands"), "q", "Duidelijk verschil" if nl else "Clear difference"],
                    group_rows, {5: "0.0%", 6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0", 10: "0.0000"}))
-    find_rows = [[i + 1, f.kind, f.group_label, f.moment, f.denominator, f.count, f.rate, f.rate_ci_low, f.rate_ci_high, f.comparison_rate, f.difference_pp, f.q_value,
-                  f.certain_pp, f.people, f.score, f.text] for i, f in enumerate(data.top)]
+    vs_rest = DIFFERENCES["rate_difference"].label(data.lang)
+    vs_elsewhere = DIFFERENCES["difference_vs_comparison_pp"].label(data.lang).format(area="de rest van Nederland" if nl else "the rest of the country")
+    find_rows = [[i + 1, f.kind, f.group_label, f.moment, f.denominator, f.count, f.rate, f.rate_ci_low, f.rate_ci_high, f.rest_rate, f.difference_vs_rest_pp,
+                  f.rest_of_country_rate, f.difference_vs_national_pp, f.q_value, f.certain_pp, f.people, f.score, f.text] for i, f in enumerate(data.top)]
     sheets.append(("Bevindingen" if nl else "Findings", ["#", "Soort" if nl else "Kind", "Groep" if nl else "Group", "Moment", "Aantal" if nl else "Base", "Bereikt" if nl else "Reached",
                                                         "Kans" if nl else "Chance", "Interval laag" if nl else "Interval low", "Interval hoog" if nl else "Interval high",
-                                                        "Vergelijking" if nl else "Comparison", "Verschil met de vergelijking (pp)" if nl else "Difference from the comparison (pp)", "q",
-                                                        "Zeker verschil (pp)" if nl else "Certain difference (pp)", "Mensen" if nl else "People", "Score", "Tekst" if nl else "Text"],
-                   find_rows, {6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0%", 10: "0.0", 11: "0.0000", 12: "0.0", 14: "0.0"}))
+                                                        "Kans van de anderen" if nl else "Chance of everyone else", vs_rest,
+                                                        "Kans elders in Nederland" if nl else "Chance elsewhere in the country", vs_elsewhere, "q",
+                                                        "Zeker verschil (procentpunt)" if nl else "Certain difference (percentage points)", "Mensen" if nl else "People", "Score",
+                                                        "Tekst" if nl else "Text"],
+                   find_rows, {6: "0.0%", 7: "0.0%", 8: "0.0%", 9: "0.0%", 10: "0.0", 11: "0.0%", 12: "0.0", 13: "0.0000", 14: "0.0", 16: "0.0"}))
     definitions = [[MOMENTS[m].label(data.lang), MOMENTS[m].definition(data.lang)] for m in MOMENTS]
     definitions += [[k, v] for k, v in glossary(data.lang).items()]
     definitions.append(["Privacy" if nl else "Disclosure", _policy_text(data)])
