@@ -1,4 +1,4 @@
-"""Code lists: characteristics, their groups, moments and provision types, with Dutch and English labels.
+"""Code lists: characteristics, their groups, moments and provision types, with their labels (keys of the message catalogue).
 
 This is the one place where categories are listed. Everything else imports from here.
 """
@@ -10,18 +10,15 @@ from typing import Literal
 
 import numpy as np
 
+from kansenspiegel.messages import Msg
+
 Lang = Literal["nl", "en"]
 
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Label:
-    nl: str
-    en: str
-
-    def __call__(self, lang: Lang = "nl") -> str:
-        return self.nl if lang == "nl" else self.en
+#: A label is a message of the catalogue (`kansenspiegel.messages`): ``Label("codes.men")("en")``.
+Label = Msg
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,9 @@ class Characteristic:
 
 GENDER = Characteristic(
     name="gender",
-    label=Label("Geslacht", "Gender"),
-    groups={"female": Label("Vrouwen", "Women"), "male": Label("Mannen", "Men")},
-    total_label=Label("Totaal geslacht bekend", "Total, gender known"),
+    label=Label("codes.gender"),
+    groups={"female": Label("codes.women"), "male": Label("codes.men")},
+    total_label=Label("codes.total_gender_known"),
     aliases={
         "female": ("v", "vrouw", "vrouwen", "f", "woman", "women", "2"),
         "male": ("m", "man", "mannen", "men", "1"),
@@ -65,13 +62,13 @@ GENDER = Characteristic(
 
 AGE_BAND = Characteristic(
     name="age_band",
-    label=Label("Leeftijd", "Age"),
+    label=Label("codes.age"),
     groups={
-        "up_to_26": Label("26 jaar of jonger", "26 or younger"),
-        "27_to_44": Label("27 tot 45 jaar", "27 up to 45"),
-        "45_to_aow": Label("45 tot AOW-leeftijd", "45 to state pension age"),
+        "up_to_26": Label("codes.26_or_younger"),
+        "27_to_44": Label("codes.27_up_to_45"),
+        "45_to_aow": Label("codes.45_to_state_pension_age"),
     },
-    total_label=Label("Totaal leeftijd bekend", "Total, age known"),
+    total_label=Label("codes.total_age_known"),
     aliases={
         "up_to_26": ("<=26", "≤26", "26 jaar of jonger", "tot 27", "18-26"),
         "27_to_44": ("27-45", "27–45", "27 tot 45 jaar", "27-44"),
@@ -81,13 +78,13 @@ AGE_BAND = Characteristic(
 
 MIGRATION_BACKGROUND = Characteristic(
     name="migration_background",
-    label=Label("Migratieachtergrond", "Migration background"),
+    label=Label("codes.migration_background"),
     groups={
-        "non_western": Label("Niet-westerse migratieachtergrond", "Non-western migration background"),
-        "western": Label("Westerse migratieachtergrond", "Western migration background"),
-        "dutch": Label("Nederlandse achtergrond", "Dutch background"),
+        "non_western": Label("codes.non_western_migration_background"),
+        "western": Label("codes.western_migration_background"),
+        "dutch": Label("codes.dutch_background"),
     },
-    total_label=Label("Totaal achtergrond bekend", "Total, background known"),
+    total_label=Label("codes.total_background_known"),
     aliases={
         "non_western": ("niet-westers", "niet westers", "non-western", "nietwesters"),
         "western": ("westers", "west"),
@@ -97,14 +94,14 @@ MIGRATION_BACKGROUND = Characteristic(
 
 HOUSEHOLD_TYPE = Characteristic(
     name="household_type",
-    label=Label("Huishoudtype", "Household type"),
+    label=Label("codes.household_type"),
     groups={
-        "single_parent": Label("Eenouderhuishouden", "Single parent"),
-        "single_person": Label("Eenpersoonshuishouden", "Single person"),
-        "couple": Label("(On)gehuwde paren (met en zonder kinderen)", "Couple (with or without children)"),
-        "other": Label("Overig, institutioneel of onbekend", "Other, institutional or unknown"),
+        "single_parent": Label("codes.single_parent"),
+        "single_person": Label("codes.single_person"),
+        "couple": Label("codes.couple_with_or_without_children"),
+        "other": Label("codes.other_institutional_or_unknown"),
     },
-    total_label=Label("Totaal burgerlijke staat bekend", "Total, household type known"),
+    total_label=Label("codes.total_household_type_known"),
     aliases={
         "single_parent": ("eenouder", "eenouderhuishouden", "alleenstaande ouder"),
         "single_person": ("alleenstaand", "eenpersoonshuishouden", "single"),
@@ -117,12 +114,12 @@ HOUSEHOLD_TYPE = Characteristic(
 
 TARGET_GROUP_REGISTER = Characteristic(
     name="target_group_register",
-    label=Label("Doelgroepregister", "Target-group register"),
+    label=Label("codes.target_group_register"),
     groups={
-        "yes": Label("In doelgroepregister", "In target-group register"),
-        "no": Label("Niet in doelgroepregister", "Not in target-group register"),
+        "yes": Label("codes.in_target_group_register"),
+        "no": Label("codes.not_in_target_group_register"),
     },
-    total_label=Label("Totaal doelgroepregister bekend", "Total, register status known"),
+    total_label=Label("codes.total_register_status_known"),
     aliases={
         "yes": ("ja", "j", "true", "1", "y", "waar"),
         "no": ("nee", "n", "false", "0", "onwaar"),
@@ -138,11 +135,11 @@ CHARACTERISTIC_NAMES: tuple[str, ...] = tuple(CHARACTERISTICS)
 TABLE_2_1_CHARACTERISTICS: tuple[str, ...] = ("gender", "age_band", "migration_background", "household_type")
 
 UNKNOWN_LABELS: dict[str, Label] = {
-    "gender": Label("Geslacht onbekend", "Gender unknown"),
-    "age_band": Label("Leeftijd onbekend", "Age unknown"),
-    "migration_background": Label("Achtergrond onbekend", "Background unknown"),
-    "household_type": Label("Huishoudtype onbekend", "Household type unknown"),
-    "target_group_register": Label("Doelgroepregister onbekend", "Register status unknown"),
+    "gender": Label("codes.unknown.gender"),
+    "age_band": Label("codes.unknown.age_band"),
+    "migration_background": Label("codes.unknown.migration_background"),
+    "household_type": Label("codes.unknown.household_type"),
+    "target_group_register": Label("codes.unknown.target_group_register"),
 }
 
 #: Separator in grouping names (``gender+age_band``) and group keys (``female+45_to_aow``).
@@ -172,75 +169,51 @@ MOMENTS: dict[str, Moment] = {
     for m in (
         Moment(
             "provision",
-            Label("Met voorziening", "With a provision"),
-            Label(
-                "Kreeg in het peiljaar of het jaar erna minstens één re-integratievoorziening uit de "
-                "SRG (Statistiek Re-integratie door Gemeenten), tijdens of na de bijstandsuitkering.",
-                "Received at least one reintegration provision registered in the SRG (statistics of "
-                "municipal reintegration) in the reference year or the next, during or after the benefit.",
-            ),
+            Label("codes.with_a_provision"),
+            Label("codes.received_at_least_one_reintegration"),
             "provision",
             "population",
         ),
         Moment(
             "employed",
-            Label("Werkzaam (≥ 1 maand)", "Employed (≥ 1 month)"),
-            Label(
-                "Werkte in het peiljaar en/of het jaar erna minstens één maand bij dezelfde werkgever, "
-                "tijdens of na de bijstandsuitkering.",
-                "Worked at least one month for the same employer in the reference year and/or the "
-                "next, during or after the benefit.",
-            ),
+            Label("codes.employed_ge_1_month"),
+            Label("codes.worked_at_least_one_month"),
             "employed",
             "population",
         ),
         Moment(
             "sustained",
-            Label("Duurzaam werkzaam (≥ 6 maanden)", "Sustained work (≥ 6 months)"),
-            Label(
-                "Werkte in het peiljaar en/of het jaar erna minstens zes maanden bij dezelfde "
-                "werkgever, tijdens of na de bijstandsuitkering.",
-                "Worked at least six months for the same employer in the reference year and/or the "
-                "next, during or after the benefit.",
-            ),
+            Label("codes.sustained_work_ge_6_months"),
+            Label("codes.worked_at_least_six_months"),
             "sustained",
             "population",
         ),
         Moment(
             "employed_given_provision",
-            Label("Werkzaam na voorziening", "Employed, given a provision"),
-            Label(
-                "Van wie een voorziening kreeg: het deel dat minstens één maand werkte.",
-                "Of those with a provision: the share that worked at least one month.",
-            ),
+            Label("codes.employed_given_a_provision"),
+            Label("codes.of_those_with_a_provision"),
             "provision_employed",
             "provision",
         ),
         Moment(
             "sustained_given_employed",
-            Label("Duurzaam, gegeven werk", "Sustained, given work"),
-            Label(
-                "Van wie minstens één maand werkte: het deel dat minstens zes maanden bleef.",
-                "Of those who worked at least one month: the share that stayed at least six months.",
-            ),
+            Label("codes.sustained_given_work"),
+            Label("codes.of_those_who_worked_at"),
             "sustained",
             "employed",
         ),
     )
 }
-POPULATION_LABEL = Label("Bijstandspopulatie", "People on social assistance")
-POPULATION_DEFINITION = Label(
-    "Iedereen die in het peiljaar een bijstandsuitkering (Participatiewet) ontving.",
-    "Everyone who received social assistance (Participatiewet) in the reference year.",
-)
+POPULATION_LABEL = Label("codes.people_on_social_assistance")
+POPULATION_DEFINITION = Label("codes.everyone_who_received_social_assistance")
 
 PROVISION_TYPES: dict[str, Label] = {
-    "jobcoach": Label("Jobcoach of begeleiding", "Job coach or guidance"),
-    "work_placement": Label("Proefplaatsing of werkstage", "Work placement"),
-    "wage_cost_subsidy": Label("Loonkostensubsidie", "Wage-cost subsidy"),
-    "workplace_adaptation": Label("Werkplekaanpassing", "Workplace adaptation"),
-    "training": Label("Scholing of opleiding", "Training or education"),
-    "other": Label("Overige voorziening", "Other provision"),
+    "jobcoach": Label("codes.provision.jobcoach"),
+    "work_placement": Label("codes.provision.work_placement"),
+    "wage_cost_subsidy": Label("codes.provision.wage_cost_subsidy"),
+    "workplace_adaptation": Label("codes.provision.workplace_adaptation"),
+    "training": Label("codes.provision.training"),
+    "other": Label("codes.provision.other"),
 }
 
 #: Labour-market-relevant covariates (optional). Categorical ones list their codes.
@@ -251,10 +224,10 @@ COVARIATES: dict[str, tuple[str, ...] | None] = {
     "recent_work_experience": None,
 }
 COVARIATE_LABELS: dict[str, Label] = {
-    "education_level": Label("Opleidingsniveau", "Education level"),
-    "dutch_language_level": Label("Taalniveau Nederlands", "Dutch language level"),
-    "months_on_benefit": Label("Maanden in de uitkering", "Months on benefit"),
-    "recent_work_experience": Label("Recente werkervaring", "Recent work experience"),
+    "education_level": Label("codes.covariate.education_level"),
+    "dutch_language_level": Label("codes.covariate.dutch_language_level"),
+    "months_on_benefit": Label("codes.covariate.months_on_benefit"),
+    "recent_work_experience": Label("codes.covariate.recent_work_experience"),
 }
 
 @dataclass(frozen=True)
@@ -268,28 +241,23 @@ class Term:
 #: The three differences the mirror shows, each with its own name. ``{area}`` is the area compared with.
 DIFFERENCES: dict[str, Term] = {
     "representation_gap_pp": Term(
-        Label("Verschil in aandeel (procentpunt)", "Difference in share (percentage points)"),
-        Label("Het aandeel van een groep onder wie een beslismoment bereikte, min haar aandeel in de bijstand. "
-              "Vrouwen zijn 55% van de bijstand maar 43% van wie werk vond: −12 procentpunt.",
-              "A group's share among those who reached a decision moment minus its share of everyone on benefit. "
-              "Women are 55% of people on benefit but 43% of those who found work: −12 percentage points."),
+        Label("codes.difference_in_share_percentage_points"),
+        Label("codes.a_group_s_share_among"),
     ),
     "rate_difference": Term(
-        Label("Verschil met de anderen (procentpunt)", "Difference from everyone else (percentage points)"),
-        Label("De kans van een groep min de kans van alle anderen in hetzelfde gebied: 30% tegen 25% is +5 procentpunt.",
-              "A group's chance minus the chance of everyone else in the same area: 30% against 25% is +5 percentage points."),
+        Label("codes.difference_from_everyone_else_percentage"),
+        Label("codes.a_group_s_chance_minus"),
     ),
     "difference_vs_comparison_pp": Term(
-        Label("Verschil met {area} (procentpunt)", "Difference from {area} (percentage points)"),
-        Label("De kans van een groep min de kans van dezelfde groep in het gebied waarmee u vergelijkt (meestal heel Nederland).",
-              "A group's chance minus the chance of the same group in the area you compare with (usually the whole country)."),
+        Label("codes.difference_from_area_percentage_points"),
+        Label("codes.a_group_s_chance_minus_2"),
     ),
 }
 
 GEO_LEVELS: dict[str, Label] = {
-    "national": Label("Nederland", "The Netherlands"),
-    "amr": Label("Arbeidsmarktregio", "Labour-market region"),
-    "municipality": Label("Gemeente", "Municipality"),
+    "national": Label("codes.level.national"),
+    "amr": Label("codes.level.amr"),
+    "municipality": Label("codes.level.municipality"),
 }
 NATIONAL_CODE = "NL"
 

@@ -39,3 +39,9 @@ def fmt_pp(value: object, lang: Lang = "nl") -> str:
         return "."
     text = f"{float(value):+.1f}".replace("-", "−")
     return text.replace(".", ",") if lang == "nl" else text
+
+
+def fmt_number(value: float, lang: Lang = "nl", digits: int = 1) -> str:
+    """A decimal number: 3,2 (nl) or 3.2 (en)."""
+    text = f"{float(value):.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text

@@ -25,6 +25,7 @@ from kansenspiegel.findings._text import EXPLAIN, SIGNAL
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.messages import t
 
 
 
@@ -107,7 +108,7 @@ def render_html(data: ReportData) -> str:
     lang = data.lang
     funnel = {(r["geography"], r["moment"]): r for r in data.funnel.to_dict(orient="records")}
     return _env().get_template("report.html").render(
-        d=data, lang=lang, version=__version__, today=date.today().isoformat(), moments=BASE_MOMENTS,
+        d=data, lang=lang, t=lambda key, **params: t(key, lang, **params), version=__version__, today=date.today().isoformat(), moments=BASE_MOMENTS,
         moment_label=lambda m: MOMENTS[m].label(lang) if m in MOMENTS else POPULATION_LABEL(lang), glossary=glossary(lang), policy_text=_policy_text(data),
         cell=lambda code, m: funnel[(code, m)], group_rows=lambda m: data.groups[data.groups.moment == m].to_dict(orient="records"),
         fmt_int=lambda v: fmt_int(None if pd.isna(v) else v, lang), fmt_pct=lambda v: fmt_pct(None if pd.isna(v) else v, lang),

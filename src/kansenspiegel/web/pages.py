@@ -19,6 +19,7 @@ from kansenspiegel.geography import geo_level_of, geography_names, municipalitie
 from kansenspiegel.web import downloads
 from kansenspiegel.web.api import GEO_PATTERN, Moment
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
+from kansenspiegel.messages import t
 from kansenspiegel.web.i18n import READ_HELP, T, UserError, problem_text
 from kansenspiegel.reports import glossary
 from kansenspiegel.findings._text import EXPLAIN, SIGNAL
@@ -66,6 +67,7 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "lang": lang,
             "other_lang": "en" if lang == "nl" else "nl",
             "T": {k: v(lang) for k, v in T.items()},
+            "t": lambda key, **params: t(key, lang, **params),
             "help": READ_HELP[page](lang) if page in READ_HELP else "",
             "state": state,
             "url": url,
