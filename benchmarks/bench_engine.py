@@ -92,7 +92,12 @@ def case_same_work_ours(path: Path) -> dict:
     rates = pd.DataFrame({m: cube[m] / cube.population for m in ("provision", "employed", "sustained")})
     wall = time.perf_counter() - start
     sample = cube[(cube.geo_level == "amr") & (cube.grouping == "gender+age_band+migration_background")].iloc[0]
-    return {"wall_s": wall, "cells": int(len(rates) * 3), "check": {"geography": sample.geography, "group": sample.group, "employed": float(sample.employed / sample.population)}, "peak_mib": peak_mib()}
+    return {
+        "wall_s": wall,
+        "cells": int(len(rates) * 3),
+        "check": {"geography": sample.geography, "group": sample.group, "employed": float(sample.employed / sample.population)},
+        "peak_mib": peak_mib(),
+    }
 
 
 def case_same_work_fairlearn(path: Path) -> dict:

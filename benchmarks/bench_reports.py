@@ -35,7 +35,8 @@ def main() -> None:
     from kansenspiegel.disclosure._audit import differencing_attack, enumeration_attack, linear_attack
     from kansenspiegel.findings import findings
     from kansenspiegel.geography import municipalities
-    from kansenspiegel.reports import report_data, write_html, write_pdf, write_xlsx
+    from kansenspiegel.render import write_html, write_pdf, write_xlsx
+    from kansenspiegel.views import Published, report_data
 
     WORK.mkdir(exist_ok=True)
     db = WORK / "demo-2018.duckdb"
@@ -47,7 +48,7 @@ def main() -> None:
     for geo in ("NL", "AM08", "GM0268"):
         seconds, found = timed(lambda g=geo: findings(mirror, year=2018, geography=g))
         rows.append((f"findings {geo}", seconds, f"{len(found)} findings"))  # type: ignore[arg-type]
-    seconds, data = timed(lambda: report_data(mirror, geography="GM0268", year=2018))
+    seconds, data = timed(lambda: report_data(Published(mirror), geography="GM0268", year=2018))
     rows.append(("report data GM0268", seconds, ""))
     for name, writer in (("pdf", write_pdf), ("html", write_html), ("xlsx", write_xlsx)):
         seconds, path = timed(lambda w=writer, n=name: w(data, WORK / f"report.{n}"))  # type: ignore[arg-type]
@@ -70,10 +71,16 @@ def main() -> None:
     seconds, lp = timed(lambda: linear_attack(table, PUBLIC, sample=3, seed=1), runs=1)
     rows.append(("LP attack, 3 hidden counts of a region table (2 LPs each)", seconds, f"{len(lp.recovered)} recovered"))  # type: ignore[attr-defined]
     section = "\n".join(
-        ["## Findings, reports and the disclosure audit", "",
-         "2018 demo year (496,778 persons), 2 cores; median of 3 runs (the attacks: 1 run). The mask and the publication are computed once per year at ingest; requests only read them.", "",
-         "| what | seconds | result |", "|---|---:|---|",
-         *[f"| {what} | {s:.2f} | {result} |" for what, s, result in rows], ""]
+        [
+            "## Findings, reports and the disclosure audit",
+            "",
+            "2018 demo year (496,778 persons), 2 cores; median of 3 runs (the attacks: 1 run). The mask and the publication are computed once per year at ingest; requests only read them.",
+            "",
+            "| what | seconds | result |",
+            "|---|---:|---|",
+            *[f"| {what} | {s:.2f} | {result} |" for what, s, result in rows],
+            "",
+        ]
     )
     results = HERE / "results.md"
     text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"

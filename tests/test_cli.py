@@ -20,7 +20,10 @@ def test_table_all_characteristics_in_english(demo_2018_db: Path) -> None:
     result = runner.invoke(app, ["table", "--year", "2018", "--geography", "AM05", "--characteristic", "all", "--lang", "en", "--db", str(demo_2018_db)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "characteristic,group,population,population_share_pct,provision,provision_share_pct,employed,employed_share_pct,sustained,sustained_share_pct"
+    assert (
+        lines[0]
+        == "characteristic,group,population,population_share_pct,provision,provision_share_pct,employed,employed_share_pct,sustained,sustained_share_pct"
+    )
     assert any(line.startswith("target_group_register,In target-group register,") for line in lines)
     assert any(line.startswith("gender,Women,") for line in lines)
 
@@ -31,7 +34,9 @@ def test_table_of_a_small_municipality_suppresses_small_cells(demo_2018_db: Path
     table = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
     exact = Mirror.open(demo_2018_db).counts(year=2018, geography="GM0088", characteristics="household_type").set_index("household_type")
     for row in table[table.group != "Totaal burgerlijke staat bekend"].itertuples():
-        code = {"Eenouderhuishouden": "single_parent", "Eenpersoonshuishouden": "single_person", "Overig, institutioneel of onbekend": "other"}.get(row.group, "couple")
+        code = {"Eenouderhuishouden": "single_parent", "Eenpersoonshuishouden": "single_person", "Overig, institutioneel of onbekend": "other"}.get(
+            row.group, "couple"
+        )
         if code not in exact.index:
             continue
         for moment in ("population", "provision", "employed", "sustained"):

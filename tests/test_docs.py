@@ -31,7 +31,9 @@ def test_readme_has_exactly_two_setup_commands() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     setup = readme.split("## Set up", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     commands = [line for line in setup.splitlines() if line.strip() and not line.startswith("#")]
-    assert commands == ["bash scripts/start.sh     # install and start the dashboard on the demo data: http://127.0.0.1:8000/",
-                        "bash scripts/test.sh      # install with test dependencies and run every test"]
+    assert commands == [
+        "bash scripts/start.sh     # install and start the dashboard on the demo data: http://127.0.0.1:8000/",
+        "bash scripts/test.sh      # install with test dependencies and run every test",
+    ]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in ci

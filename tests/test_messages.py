@@ -14,7 +14,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "kansenspiegel"
 #: t('key') / t("key", ...) / Msg("key") / Label("key") with a literal key
 USES = re.compile(r"""\b(?:t|Msg|Label)\(\s*['"]([a-z_][a-z0-9_.]*)['"]""")
 #: choosing a text by language in code or templates: the catalogue's job
-INLINE = re.compile(r"""['"][^'"]*[A-Za-z][^'"]*['"]\s+if\s+(?:lang\s*==\s*['"]nl['"]|nl)\s+else\s+['"]""")
+#: (a word: three letters or more — "en" if lang == "nl" else "nl" picks a language code, not words)
+INLINE = re.compile(r"""['"][^'"]*[A-Za-z]{3}[^'"]*['"]\s+if\s+(?:lang\s*==\s*['"]nl['"]|nl)\s+else\s+['"]""")
 
 
 def test_both_languages_have_the_same_keys() -> None:

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, TABLE_2_1_CHARACTERISTICS
+from kansenspiegel.errors import UserError
 from kansenspiegel.ingest import IngestError, ingest_file, ingest_frame
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.store import DEFAULT_DB, Store
@@ -26,10 +27,10 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 DbOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--db", help=f"DuckDB database file [default: $KANSENSPIEGEL_DB or ./{DEFAULT_DB}]", show_default=False),
 ]
-DatasetOption = Annotated[Optional[str], typer.Option("--dataset", help="Dataset name [default: the only one, or 'demo']")]
+DatasetOption = Annotated[str | None, typer.Option("--dataset", help="Dataset name [default: the only one, or 'demo']")]
 
 
 class Format(str, Enum):
@@ -76,7 +77,7 @@ def demo_data(
     db: DbOption = None,
     years: Annotated[str, typer.Option(help="Years to generate, e.g. 2015-2021 or 2018")] = "2015-2021",
     seed: Annotated[int, typer.Option(help="Random seed")] = 2018,
-    output: Annotated[Optional[Path], typer.Option(help="Also write the microdata to this Parquet file")] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the microdata to this Parquet file")] = None,
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Load it into the database as dataset 'demo'")] = True,
 ) -> None:
     """Generate the SYNTHETIC national demo microdata (2018 calibrated to the report's Table 2.1)."""
@@ -102,7 +103,7 @@ def demo_data(
 def ingest(
     file: Annotated[Path, typer.Argument(help="CSV (; or ,), XLSX or Parquet file following the data contract")],
     db: DbOption = None,
-    dataset: Annotated[Optional[str], typer.Option(help="Dataset name [default: the file name]")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset name [default: the file name]")] = None,
     kind: Annotated[Kind, typer.Option(help="microdata (one row per person per year) or aggregated (counts)")] = Kind.auto,
     replace: Annotated[bool, typer.Option(help="Replace a dataset of the same name")] = False,
 ) -> None:
@@ -165,7 +166,7 @@ def datasets(db: DbOption = None) -> None:
         sys.stdout.write(store.datasets().to_csv(index=False))
 
 
-def _open(db: Optional[Path], dataset: Optional[str]) -> Mirror:
+def _open(db: Path | None, dataset: str | None) -> Mirror:
     try:
         return Mirror.open(db, dataset=dataset)
     except (FileNotFoundError, ValueError) as exc:
@@ -178,9 +179,9 @@ def metrics(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet)")],
     db: DbOption = None,
     dataset: DatasetOption = None,
-    year: Annotated[Optional[int], typer.Option(help="Only this year")] = None,
-    geography: Annotated[Optional[str], typer.Option(help="Only this geography (NL, AMxx, GMxxxx)")] = None,
-    format: Annotated[Optional[Format], typer.Option(help="csv or parquet [default: from the file name]")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this year")] = None,
+    geography: Annotated[str | None, typer.Option(help="Only this geography (NL, AMxx, GMxxxx)")] = None,
+    format: Annotated[Format | None, typer.Option(help="csv or parquet [default: from the file name]")] = None,
     internal: Annotated[bool, typer.Option("--internal", help="Exact counts, nothing suppressed (authorised analysts only; marked on every row)")] = False,
 ) -> None:
     """Write the metric table (long format) as CSV or Parquet, published under the disclosure
@@ -192,8 +193,10 @@ def metrics(
     mirror = _open(db, dataset)
     fmt = format or (Format.parquet if output.suffix.lower() == ".parquet" else Format.csv)
     policy = INTERNAL if internal else PUBLIC
-    label = "INTERNAL export: exact counts, nothing suppressed - not for publication" if internal else (
-        f"public: counts rounded to {policy.rounding_base}, cells below {policy.threshold} and cells that would reveal them suppressed (empty)"
+    label = (
+        "INTERNAL export: exact counts, nothing suppressed - not for publication"
+        if internal
+        else (f"public: counts rounded to {policy.rounding_base}, cells below {policy.threshold} and cells that would reveal them suppressed (empty)")
     )
     try:
         years = [year] if year is not None else list(mirror.years)
@@ -233,22 +236,23 @@ def findings(
     figures only: suppressed cells never give a finding)."""
     import json
 
-    from kansenspiegel.findings import findings as find
+    from kansenspiegel.messages import t
+    from kansenspiegel.views import Published, ranked
 
     if lang not in ("nl", "en"):
         _fail("--lang must be nl or en")
         raise typer.Exit(2)
     mirror = _open(db, dataset)
     try:
-        found = find(mirror, year=year, geography=geography.upper(), lang=lang, top=top or None)  # type: ignore[arg-type]
-    except (ValueError, KeyError) as exc:
-        _fail(str(exc))
+        found = list(ranked(Published(mirror), year, geography.upper(), lang))[: top or None]  # type: ignore[arg-type]
+    except UserError as exc:
+        _fail(exc.text(lang))  # type: ignore[arg-type]
         raise
     if format is FindingsFormat.json:
         typer.echo(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
         return
     if not found:
-        typer.echo("Geen duidelijke afwijkingen gevonden." if lang == "nl" else "No clear deviations found.")
+        typer.echo(t("ui.no_findings", lang))  # type: ignore[arg-type]
     for i, f in enumerate(found, 1):
         typer.echo(f"{i}. {f.text}")
         for c in f.caveats[:-2]:
@@ -258,7 +262,7 @@ def findings(
         typer.echo(found[0].caveats[-2])
         typer.echo(found[0].caveats[-1])
     if mirror.synthetic:
-        err.print("(SYNTHETIC demo data)")
+        err.print(t("policy.synthetic", lang))  # type: ignore[arg-type]
 
 
 class ReportFormat(str, Enum):
@@ -272,14 +276,16 @@ def report(
     year: Annotated[int, typer.Option(help="Reference year")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write", metavar="<path>")],
     geography: Annotated[str, typer.Option(help="NL, an AMR code (AM12) or a municipality code (GM0363)")] = "NL",
-    format: Annotated[Optional[ReportFormat], typer.Option(help="pdf, html or xlsx [default: from the file name]")] = None,
+    format: Annotated[ReportFormat | None, typer.Option(help="pdf, html or xlsx [default: from the file name]")] = None,
     lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
     db: DbOption = None,
     dataset: DatasetOption = None,
 ) -> None:
     """Write the report for the council of one area and year: summary, funnel, characteristics,
     findings, combinations, similar areas, method and the disclosure policy (published figures only)."""
-    from kansenspiegel.reports import report_data, write_html, write_pdf, write_xlsx
+    from kansenspiegel.messages import t
+    from kansenspiegel.render import write_html, write_pdf, write_xlsx
+    from kansenspiegel.views import Published, report_data
 
     if lang not in ("nl", "en"):
         _fail("--lang must be nl or en")
@@ -291,22 +297,20 @@ def report(
         raise typer.Exit(2)
     mirror = _open(db, dataset)
     try:
-        data = report_data(mirror, geography=geography.upper(), year=year, lang=lang)  # type: ignore[arg-type]
-    except ValueError as exc:
-        _fail(str(exc))
+        data = report_data(Published(mirror), geography=geography.upper(), year=year, lang=lang)  # type: ignore[arg-type]
+    except UserError as exc:
+        _fail(exc.text(lang))  # type: ignore[arg-type]
         raise
     output.parent.mkdir(parents=True, exist_ok=True)
     {ReportFormat.pdf: write_pdf, ReportFormat.html: write_html, ReportFormat.xlsx: write_xlsx}[fmt](data, output)
-    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
+    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" " + t("policy.synthetic", lang) if mirror.synthetic else ""))  # type: ignore[arg-type]
 
 
 @app.command()
 def table(
     year: Annotated[int, typer.Option(help="Reference year")],
     geography: Annotated[str, typer.Option(help="NL, an AMR code (AM05) or a municipality code (GM0363)")] = "NL",
-    characteristic: Annotated[
-        Optional[str], typer.Option(help=f"One of {', '.join(CHARACTERISTIC_NAMES)}, or 'all' [default: those of Table 2.1]")
-    ] = None,
+    characteristic: Annotated[str | None, typer.Option(help=f"One of {', '.join(CHARACTERISTIC_NAMES)}, or 'all' [default: those of Table 2.1]")] = None,
     lang: Annotated[Lang, typer.Option(help="Group labels in Dutch or English")] = Lang.nl,
     db: DbOption = None,
     dataset: DatasetOption = None,
@@ -328,8 +332,66 @@ def table(
         _fail(str(exc))
         raise
     if mirror.synthetic:
-        err.print("note: SYNTHETIC demo data — not real figures")
+        from kansenspiegel.messages import t
+
+        err.print(t("policy.synthetic", lang.value))  # type: ignore[arg-type]
     sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+
+
+class ViewFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+@app.command()
+def view(
+    name: Annotated[str, typer.Argument(help="A published view: funnel, characteristics, groups, combinations, compare, quality, table, findings")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter of the view as key=value (e.g. -p year=2018 -p geography=GM0363)")
+    ] = None,
+    format: Annotated[ViewFormat, typer.Option(help="csv (Dutch: ';' and decimal comma with --lang nl), xlsx or json")] = ViewFormat.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: standard output; required for xlsx]", metavar="<path>")] = None,
+    lang: Annotated[Lang, typer.Option(help="Headers and labels in Dutch or English")] = Lang.nl,
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+) -> None:
+    """Any published view, rendered the way the dashboard's downloads are (public policy)."""
+    import json
+
+    from kansenspiegel.messages import t
+    from kansenspiegel.render import to_csv, to_json, to_xlsx
+    from kansenspiegel.views import VIEWS, Published
+
+    if name not in VIEWS:
+        _fail(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
+        raise typer.Exit(2)
+    values: dict[str, str] = dict(p.split("=", 1) for p in (param or []) if "=" in p)
+    if "lang" in VIEWS[name].params.model_fields:
+        values.setdefault("lang", lang.value)
+    mirror = _open(db, dataset)
+    board = Published(mirror)
+    values.setdefault("year", str(board.default_year))
+    try:
+        frame = board.run(name, **values)
+    except UserError as exc:
+        _fail(exc.text(lang.value))  # type: ignore[arg-type]
+        raise
+    if format is ViewFormat.json:
+        body = json.dumps(to_json(frame), ensure_ascii=False, indent=2).encode()
+    elif format is ViewFormat.csv:
+        body = to_csv(frame, VIEWS[name], lang.value, board.policy, mirror.synthetic)  # type: ignore[arg-type]
+    else:
+        if output is None:
+            _fail("--output is needed for xlsx")
+            raise typer.Exit(2)
+        body = to_xlsx(frame, VIEWS[name], lang.value, board.policy, mirror.synthetic)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.buffer.write(body)
+    else:
+        output.write_bytes(body)
+    if mirror.synthetic:
+        err.print(t("policy.synthetic", lang.value))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -338,8 +400,12 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     db: DbOption = None,
     dataset: DatasetOption = None,
-    internal: Annotated[bool, typer.Option("--internal", help="Exact counts on screen (authorised analysts, own data); downloads stay public unless ?export=internal")] = False,
-    own_db: Annotated[Optional[Path], typer.Option(help="Database file for own client files loaded on the upload page [default: <db>-own.duckdb beside --db]", metavar="<path>")] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="Exact counts on screen (authorised analysts, own data); downloads stay public unless ?export=internal")
+    ] = False,
+    own_db: Annotated[
+        Path | None, typer.Option(help="Database file for own client files loaded on the upload page [default: <db>-own.duckdb beside --db]", metavar="<path>")
+    ] = None,
     no_own: Annotated[bool, typer.Option("--no-own", help="No own-data database: the upload page only checks files (for a public server)")] = False,
 ) -> None:
     """Start the dashboard (builds the demo database first if there is none)."""

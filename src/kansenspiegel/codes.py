@@ -127,9 +127,7 @@ TARGET_GROUP_REGISTER = Characteristic(
 )
 
 #: The personal characteristics, in canonical order (grouping names follow this order).
-CHARACTERISTICS: dict[str, Characteristic] = {
-    c.name: c for c in (GENDER, AGE_BAND, MIGRATION_BACKGROUND, HOUSEHOLD_TYPE, TARGET_GROUP_REGISTER)
-}
+CHARACTERISTICS: dict[str, Characteristic] = {c.name: c for c in (GENDER, AGE_BAND, MIGRATION_BACKGROUND, HOUSEHOLD_TYPE, TARGET_GROUP_REGISTER)}
 CHARACTERISTIC_NAMES: tuple[str, ...] = tuple(CHARACTERISTICS)
 #: The characteristics of the report's Table 2.1 (the register is a separate category there).
 TABLE_2_1_CHARACTERISTICS: tuple[str, ...] = ("gender", "age_band", "migration_background", "household_type")
@@ -229,6 +227,7 @@ COVARIATE_LABELS: dict[str, Label] = {
     "months_on_benefit": Label("codes.covariate.months_on_benefit"),
     "recent_work_experience": Label("codes.covariate.recent_work_experience"),
 }
+
 
 @dataclass(frozen=True)
 class Term:

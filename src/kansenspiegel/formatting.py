@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from kansenspiegel.codes import Lang
 
 
-def fmt_int(value: object, lang: Lang = "nl") -> str:
+def fmt_int(value: Any, lang: Lang = "nl") -> str:
     """1.234 (nl) or 1,234 (en); '.' for a missing (suppressed) value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "."
@@ -16,13 +17,13 @@ def fmt_int(value: object, lang: Lang = "nl") -> str:
     return text.replace(",", ".") if lang == "nl" else text
 
 
-def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
+def fmt_pct(value: Any, lang: Lang = "nl", digits: int = 1) -> str:
     """A fraction as a percentage: 12,5% (nl) or 12.5% (en); '.' when missing. A chance strictly
     between 0 and 1 is never printed as 0% or 100%: it reads "<0,1%" or ">99,9%"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "."
     v = float(value)
-    step = 10.0 ** -digits
+    step = 10.0**-digits
     prefix = ""
     if 0 < v < 1:
         if round(100 * v, digits) <= 0:
@@ -33,7 +34,7 @@ def fmt_pct(value: object, lang: Lang = "nl", digits: int = 1) -> str:
     return prefix + (text.replace(".", ",") if lang == "nl" else text) + "%"
 
 
-def fmt_pp(value: object, lang: Lang = "nl") -> str:
+def fmt_pp(value: Any, lang: Lang = "nl") -> str:
     """Percentage points with a sign: +3,2 / −1,0."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "."

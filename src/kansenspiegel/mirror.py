@@ -190,8 +190,17 @@ class Mirror:
         mask = self.suppression(year=year, policy=policy) if secondary and not policy.exact else None
         return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask)
 
-    def published(self, *, year: int, geography: str | None = None, policy: Policy = PUBLIC, level: str | None = None,
-                  grouping: str | None = None, group: str | None = None, moment: str | None = None) -> pd.DataFrame:
+    def published(
+        self,
+        *,
+        year: int,
+        geography: str | None = None,
+        policy: Policy = PUBLIC,
+        level: str | None = None,
+        grouping: str | None = None,
+        group: str | None = None,
+        moment: str | None = None,
+    ) -> pd.DataFrame:
         """Every metric row of one year (or one geography of it) as it may be published:
         `publish_metrics` over the whole year, with its primary and secondary suppression.
 
@@ -263,4 +272,3 @@ class Mirror:
     def __repr__(self) -> str:
         flag = ", synthetic" if self._synthetic else ""
         return f"<Mirror dataset={self._dataset!r} years={self._years[0]}–{self._years[-1]}{flag}>"
-

@@ -100,6 +100,10 @@ class Store:
         column = "name" if table == "datasets" else "dataset"
         self.con.con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [dataset])
 
+    def set_source(self, dataset: str, source: str) -> None:
+        """Record the file a dataset came from (as the user named it)."""
+        self.con.con.execute("UPDATE datasets SET source = ? WHERE name = ?", [source, dataset])
+
     def checkpoint(self) -> None:
         """Write everything to the file and release the space of deleted rows."""
         self.con.con.execute("CHECKPOINT")

@@ -50,12 +50,18 @@ def table_2_1(
             hidden = policy.suppressed(exact) | pop_hidden
             if mask is not None:
                 keys = pd.MultiIndex.from_frame(rows[["geography", "grouping", "group"]].astype(str))
-                hidden = hidden | mask.reindex(keys)[moment].fillna(True).to_numpy(dtype=bool) | mask.reindex(keys)["population"].fillna(True).to_numpy(dtype=bool)
+                hidden = (
+                    hidden | mask.reindex(keys)[moment].fillna(True).to_numpy(dtype=bool) | mask.reindex(keys)["population"].fillna(True).to_numpy(dtype=bool)
+                )
             shown = policy.round(exact, cell_keys(rows, moment) if policy.rounding == "random" else None)
             # CBS prints the sum of the rounded groups; when a group is hidden its rounded
             # count must not be recoverable from the total, so the exact total is rounded instead.
             total_key = [f"total|{name}|{moment}|" + "|".join(str(rows[c].iloc[0]) for c in ("dataset", "year", "geography"))] if len(rows) else None
-            total_count = shown[known].sum() if not hidden[known].any() else float(policy.round([exact[known].sum()], total_key if policy.rounding == "random" else None)[0])
+            total_count = (
+                shown[known].sum()
+                if not hidden[known].any()
+                else float(policy.round([exact[known].sum()], total_key if policy.rounding == "random" else None)[0])
+            )
             # that exact total of the known groups, with a known group hidden, is new information
             # unless the area total and the unknown group are shown (then it is their difference)
             total_hidden = bool(policy.suppressed([total_count])[0])

@@ -31,8 +31,13 @@ def test_cube_equals_pandas_groupby(persons: pd.DataFrame) -> None:
         for geo_col, level in (("municipality", "municipality"), ("amr", "amr"), ("nl", "national")):
             expected = (
                 p.groupby(["year", geo_col, *chars])
-                .agg(population=("person_key", "size"), provision=("provision", "sum"), employed=("employed_1m", "sum"),
-                     sustained=("employed_6m", "sum"), provision_employed=("provision_employed", "sum"))
+                .agg(
+                    population=("person_key", "size"),
+                    provision=("provision", "sum"),
+                    employed=("employed_1m", "sum"),
+                    sustained=("employed_6m", "sum"),
+                    provision_employed=("provision_employed", "sum"),
+                )
                 .reset_index()
                 .rename(columns={geo_col: "geography"})
             )
@@ -106,9 +111,7 @@ def test_aggregated_marginal_table_uses_each_published_figure() -> None:
 
 def test_published_level_preferred_over_a_sum_of_finer_rows() -> None:
     """If a file has AMR rows, the national figure is their sum; AMR rows are used as given."""
-    rows = pd.DataFrame(
-        {"year": 2018, "geography": ["AM05", "AM18"], "population": [100, 50], "provision": [10, 5], "employed": [5, 5], "sustained": [1, 1]}
-    )
+    rows = pd.DataFrame({"year": 2018, "geography": ["AM05", "AM18"], "population": [100, 50], "provision": [10, 5], "employed": [5, 5], "sustained": [1, 1]})
     cube = Mirror.from_counts(rows).cube
     nl = cube[(cube.geo_level == "national")].iloc[0]
     assert (nl.population, nl.employed) == (150, 10)

@@ -102,12 +102,16 @@ def test_planted_deviations_are_clear_in_the_mirror(demo_2018_db: Path, effect) 
 def test_demo_is_marked_synthetic(demo_2018_db: Path) -> None:
     assert Mirror.open(demo_2018_db).synthetic
     result = CliRunner().invoke(app, ["table", "--year", "2018", "--db", str(demo_2018_db)])
+    assert "SYNTHETISCH" in result.stderr  # the CLI speaks Dutch by default
+    result = CliRunner().invoke(app, ["table", "--year", "2018", "--db", str(demo_2018_db), "--lang", "en"])
     assert "SYNTHETIC" in result.stderr
 
 
 def test_other_years_follow_trends() -> None:
     frame = generate(years=[2016, 2018, 2020])
-    by_year = frame.groupby("year").agg(n=("person_key", "size"), employed=("employed_1m", "mean"), nonwestern=("migration_background", lambda s: (s == "non_western").mean()))
+    by_year = frame.groupby("year").agg(
+        n=("person_key", "size"), employed=("employed_1m", "mean"), nonwestern=("migration_background", lambda s: (s == "non_western").mean())
+    )
     assert by_year.loc[2016, "n"] < by_year.loc[2018, "n"]
     assert by_year.loc[2020, "employed"] < by_year.loc[2018, "employed"]  # the COVID year
     assert by_year.loc[2016, "employed"] < by_year.loc[2018, "employed"]  # a recovering economy

@@ -41,9 +41,21 @@ def every_count(sizes: np.ndarray, policy: Policy) -> pd.DataFrame:
     rest_n, rest_x = 5000, 1500
     rows = []
     for group, pop, prov in (("female", n, x), ("male", np.full(len(n), rest_n), np.full(len(n), rest_x)), ("all", n + rest_n, x + rest_x)):
-        frame = pd.DataFrame({"dataset": "sim", "year": 2018, "geo_level": "municipality", "geography": areas,
-                              "grouping": "gender" if group != "all" else "all", "group": group, "population": pop, "provision": prov,
-                              "employed": 0, "sustained": 0, "provision_employed": 0})
+        frame = pd.DataFrame(
+            {
+                "dataset": "sim",
+                "year": 2018,
+                "geo_level": "municipality",
+                "geography": areas,
+                "grouping": "gender" if group != "all" else "all",
+                "group": group,
+                "population": pop,
+                "provision": prov,
+                "employed": 0,
+                "sustained": 0,
+                "provision_employed": 0,
+            }
+        )
         for c in CHARACTERISTIC_NAMES:
             frame[c] = group if (c == "gender" and group != "all") else pd.NA
         rows.append(frame)
@@ -128,8 +140,13 @@ def test_the_test_bound_is_never_below_any_consistent_p_value(cells: tuple[int, 
     policy = Policy(rounding_base=5, threshold=0)
     (x1l, x1h), (n1l, n1h), (x2l, x2h), (n2l, n2h) = (policy.bounds([v]) for v in (x1, n1, x2, n2))
     bound = two_proportion_bound((x1l, x1h), (n1l, n1h), (x2l, x2h), (n2l, n2h))[0]
-    grid = [(a, b, c, d) for a in range(int(x1l[0]), int(x1h[0]) + 1) for b in range(max(a, int(n1l[0]), 1), int(n1h[0]) + 1)
-            for c in range(int(x2l[0]), int(x2h[0]) + 1) for d in range(max(c, int(n2l[0]), 1), int(n2h[0]) + 1)]
+    grid = [
+        (a, b, c, d)
+        for a in range(int(x1l[0]), int(x1h[0]) + 1)
+        for b in range(max(a, int(n1l[0]), 1), int(n1h[0]) + 1)
+        for c in range(int(x2l[0]), int(x2h[0]) + 1)
+        for d in range(max(c, int(n2l[0]), 1), int(n2h[0]) + 1)
+    ]
     if not grid:
         return
     a, b, c, d = (np.array(v, dtype=float) for v in zip(*grid))
@@ -147,7 +164,9 @@ def test_a_clear_difference_is_one_of_the_exact_data() -> None:
     persons.loc[drop, ["employed_1m", "employed_6m"]] = False
     mirror = Mirror.from_microdata(persons)
     keys = ["geography", "grouping", "group", "moment"]
-    both = mirror.published(year=2018).merge(mirror.select(year=2018)[[*keys, "q_value", "q_value_vs_national"]], on=keys, suffixes=("", "_exact"), validate="one_to_one")
+    both = mirror.published(year=2018).merge(
+        mirror.select(year=2018)[[*keys, "q_value", "q_value_vs_national"]], on=keys, suffixes=("", "_exact"), validate="one_to_one"
+    )
     pub, exact = both, both.rename(columns={"q_value_exact": "q", "q_value_vs_national_exact": "qn"})
     for flag, q in (("significant", "q"), ("significant_vs_national", "qn")):
         assert not (pub[flag].to_numpy() & ~(exact[q] < 0.05).to_numpy()).any(), flag

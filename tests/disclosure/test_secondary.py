@@ -34,7 +34,11 @@ def assert_no_line_exposes_one_cell(cube: pd.DataFrame, mask: pd.DataFrame) -> N
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(20, 400), st.integers(0, 10_000), st.lists(st.sampled_from(["GM0363", "GM0362", "GM0384", "GM0599", "GM0606", "GM1961"]), min_size=1, max_size=4, unique=True))
+@given(
+    st.integers(20, 400),
+    st.integers(0, 10_000),
+    st.lists(st.sampled_from(["GM0363", "GM0362", "GM0384", "GM0599", "GM0606", "GM1961"]), min_size=1, max_size=4, unique=True),
+)
 def test_no_line_exposes_a_single_suppressed_cell(n: int, seed: int, gms: list[str]) -> None:
     cube = cube_of(make_persons(n, seed=seed, municipalities=tuple(gms)))
     mask = suppress(cube, threshold=10, columns=COLUMNS)

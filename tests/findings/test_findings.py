@@ -160,5 +160,18 @@ def test_cli_findings_text_and_json(demo_2018_db: Path) -> None:
     assert text.output.startswith("1. ") and "Nijmegen" in text.output and "geen bewijs van discriminatie" in text.output
     out = runner.invoke(app, ["findings", "--db", str(demo_2018_db), "--year", "2018", "--geography", "gm0268", "--format", "json", "--top", "5"])
     data = json.loads(out.stdout)
-    assert 3 <= len(data) <= 5 and {"geography", "group", "moment", "rate", "rate_ci_low", "q_value", "score", "certain_pp", "people", "comparisons", "text", "caveats"} <= set(data[0])
+    assert 3 <= len(data) <= 5 and {
+        "geography",
+        "group",
+        "moment",
+        "rate",
+        "rate_ci_low",
+        "q_value",
+        "score",
+        "certain_pp",
+        "people",
+        "comparisons",
+        "text",
+        "caveats",
+    } <= set(data[0])
     assert data[0]["geography"] == "GM0268"

@@ -154,8 +154,15 @@ def test_existing_dataset_needs_replace(loaded: Store, tmp_path: Path) -> None:
 )
 def test_bad_aggregated_input(loaded: Store, tmp_path: Path, change: dict, fragments: tuple[str, ...]) -> None:
     frame = pd.DataFrame(
-        {"year": 2018, "geography": ["GM0363", "GM0599"], "gender": ["Vrouwen", "Mannen"], "population": [100, 80],
-         "provision": [50, 40], "employed": [20, 30], "sustained": [10, 20]}
+        {
+            "year": 2018,
+            "geography": ["GM0363", "GM0599"],
+            "gender": ["Vrouwen", "Mannen"],
+            "population": [100, 80],
+            "provision": [50, 40],
+            "employed": [20, 30],
+            "sustained": [10, 20],
+        }
     )
     for column, value in change.items():
         frame.loc[1, column] = value

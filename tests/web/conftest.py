@@ -9,12 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-import urllib.error
-import urllib.request
 import pytest
 from fastapi.testclient import TestClient
 

@@ -71,8 +71,18 @@ def test_compare_lists_every_region(client: TestClient) -> None:
 
 def test_table_endpoint_is_table_2_1(client: TestClient) -> None:
     rows = client.get("/api/v1/table", params={"year": 2018}).json()
-    assert rows[0] == {"characteristic": "gender", "group": "Vrouwen", "population": "270880", "population_share_pct": "55", "provision": "123950",
-                       "provision_share_pct": "52", "employed": "43690", "employed_share_pct": "43", "sustained": "31730", "sustained_share_pct": "44"}
+    assert rows[0] == {
+        "characteristic": "gender",
+        "group": "Vrouwen",
+        "population": "270880",
+        "population_share_pct": "55",
+        "provision": "123950",
+        "provision_share_pct": "52",
+        "employed": "43690",
+        "employed_share_pct": "43",
+        "sustained": "31730",
+        "sustained_share_pct": "44",
+    }
 
 
 def test_quality_and_boundaries(client: TestClient) -> None:
@@ -108,7 +118,18 @@ def test_bad_parameters_get_clear_errors(client: TestClient, path: str, params: 
 
 def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/v1/meta", "/api/v1/geographies", "/api/v1/funnel", "/api/v1/characteristics", "/api/v1/groups", "/api/v1/combinations", "/api/v1/compare", "/api/v1/quality", "/api/v1/table", "/api/v1/boundaries/{level}"):
+    for path in (
+        "/api/v1/meta",
+        "/api/v1/geographies",
+        "/api/v1/funnel",
+        "/api/v1/characteristics",
+        "/api/v1/groups",
+        "/api/v1/combinations",
+        "/api/v1/compare",
+        "/api/v1/quality",
+        "/api/v1/table",
+        "/api/v1/boundaries/{level}",
+    ):
         assert path in spec["paths"], path
     assert client.get("/docs").status_code == 200
 
@@ -127,7 +148,13 @@ def test_validate_upload_reports_problems_and_stores_nothing(client: TestClient,
     bad.loc[2, "municipality"] = "GM9999"
     report = _upload(client, "clients.csv", bad.to_csv(index=False).encode()).json()
     assert report["ok"] is False and report["total_problems"] == 1
-    assert report["problems"][0] == {"row": 4, "column": "municipality", "value": "GM9999", "expected": "a 2020 CBS municipality code such as GM0363", "message": ""}
+    assert report["problems"][0] == {
+        "row": 4,
+        "column": "municipality",
+        "value": "GM9999",
+        "expected": "a 2020 CBS municipality code such as GM0363",
+        "message": "",
+    }
     assert Mirror.open(demo_2018_db).dataset == "demo"  # nothing was loaded
 
 

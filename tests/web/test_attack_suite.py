@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 from kansenspiegel import Mirror
 from kansenspiegel.cli import app
 from kansenspiegel.demo import generate
-from kansenspiegel.disclosure import INTERNAL, PUBLIC, Policy, publish_metrics
-from kansenspiegel.disclosure import significant_digits
+from kansenspiegel.disclosure import INTERNAL, PUBLIC, Policy, publish_metrics, significant_digits
 from kansenspiegel.disclosure._audit import attacker_view, differencing_attack, enumeration_attack, linear_attack
 from kansenspiegel.geography import municipalities
 from tests.conftest import make_persons
@@ -116,8 +115,21 @@ def test_a_policy_of_exact_counts_with_suppression_is_refused() -> None:
 
 #: Everything published beside the counts (shares are the counts over a published known total,
 #: which the attacks above already use as a line).
-BESIDE_THE_COUNTS = ["rate", "rate_ci_low", "rate_ci_high", "rest_rate", "rate_difference", "rate_ratio", "p_value", "q_value",
-                     "p_value_vs_national", "q_value_vs_national", "significant", "significant_vs_national", "suppressed"]
+BESIDE_THE_COUNTS = [
+    "rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "rest_rate",
+    "rate_difference",
+    "rate_ratio",
+    "p_value",
+    "q_value",
+    "p_value_vs_national",
+    "q_value_vs_national",
+    "significant",
+    "significant_vs_national",
+    "suppressed",
+]
 
 
 def _perturbed(metrics: pd.DataFrame, policy: Policy, seed: int) -> pd.DataFrame:

@@ -44,8 +44,12 @@ def token(client: TestClient) -> str:
 
 
 def load(client: TestClient, body: bytes, name: str, *, filename: str = "klanten.csv", csrf: str | None = None):  # type: ignore[no-untyped-def]
-    return client.post("/upload", data={"csrf": csrf if csrf is not None else token(client), "action": "load", "name": name},
-                       files={"file": (filename, body, "text/csv")}, follow_redirects=False)
+    return client.post(
+        "/upload",
+        data={"csrf": csrf if csrf is not None else token(client), "action": "load", "name": name},
+        files={"file": (filename, body, "text/csv")},
+        follow_redirects=False,
+    )
 
 
 def test_template_filled_in_is_loaded_and_shown_beside_amr_and_country(own_client: TestClient, demo_2018_db: Path) -> None:
@@ -97,7 +101,7 @@ def test_name_in_use_bad_name_and_too_many_rows_are_refused(own_client: TestClie
         big = load(own_client, filled_template(), "groot")
     finally:
         del own_client.app.state.max_upload_rows
-    assert big.status_code == 413 and "900 rows, more than 100" in big.text
+    assert big.status_code == 413 and "900 rijen, meer dan 100" in big.text  # on the (Dutch) upload page
     assert [d["name"] for d in own_client.get("/api/v1/own").json()] == ["nijmegen"]
 
 

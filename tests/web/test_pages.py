@@ -32,6 +32,8 @@ def test_page_errors_are_pages_not_tracebacks(client: TestClient) -> None:
     response = client.get("/characteristics", params={"geo": "GM9999"}, headers={"accept": "text/html"})
     assert response.status_code == 404 and "GM9999" in response.text and "<html" in response.text
     response = client.get("/municipality", params={"geo": "AM05"}, headers={"accept": "text/html"})
+    assert response.status_code == 404 and "geen gemeentecode" in response.text  # a page speaks Dutch
+    response = client.get("/municipality", params={"geo": "AM05", "lang": "en"}, headers={"accept": "text/html"})
     assert response.status_code == 404 and "not a municipality" in response.text
 
 
@@ -40,21 +42,39 @@ def test_plotly_is_served_locally(client: TestClient) -> None:
     assert response.status_code == 200 and len(response.content) > 1_000_000
 
 
-@pytest.mark.parametrize("view", ["overview", "characteristics", "compare", "combinations", "municipality"])
+@pytest.mark.parametrize("view", ["overview", "characteristics", "compare", "combinations", "municipality", "findings"])
 def test_downloads_csv_and_xlsx_hold_the_same_numbers(client: TestClient, view: str) -> None:
+    """Dutch CSV for Dutch Excel (';', decimal comma, Dutch headers, chances in percent at one
+    decimal) and XLSX (real numbers, chances as fractions) hold the same published numbers."""
     params = {"year": 2018, "geo": "AM05" if view != "municipality" else "GM0153"}
-    csv = pd.read_csv(io.BytesIO(client.get(f"/download/{view}.csv", params=params).content), encoding="utf-8-sig")
+    raw = client.get(f"/download/{view}.csv", params=params).content
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    csv = pd.read_csv(io.BytesIO(raw), sep=";", decimal=",", encoding="utf-8-sig")
     response = client.get(f"/download/{view}.xlsx", params=params)
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
-    xlsx = pd.read_excel(io.BytesIO(response.content), sheet_name="data")
+    xlsx = pd.read_excel(io.BytesIO(response.content), sheet_name="cijfers")
     assert len(csv) == len(xlsx) > 0
-    pd.testing.assert_frame_equal(csv.reset_index(drop=True), xlsx.reset_index(drop=True), check_dtype=False)
-    about = pd.read_excel(io.BytesIO(response.content), sheet_name="about")
-    assert "SYNTHETIC" in about.note.iloc[0]
+    for header in csv.columns:
+        if header.endswith(" (%)"):  # a chance: percent in the CSV, a fraction in the XLSX
+            plain = header.removesuffix(" (%)")
+            assert (csv[header] - (100 * xlsx[plain]).round(1)).abs().max(skipna=True) < 1e-6 or csv[header].isna().all(), header
+        else:
+            pd.testing.assert_series_equal(csv[header], xlsx[header], check_dtype=False, check_names=False)
+    assert "Kans (%)" in csv.columns or view == "findings"
+    assert not {"provision", "vs_national", "employed"} & set(xlsx.astype(str).to_numpy().ravel())  # labels, not codes
+    about = pd.read_excel(io.BytesIO(response.content), sheet_name="over deze cijfers")
+    assert "SYNTHETISCH" in about.iloc[0, 0]
+
+
+def test_english_csv_uses_commas_and_decimal_points(client: TestClient) -> None:
+    raw = client.get("/download/overview.csv", params={"year": 2018, "geo": "AM05", "lang": "en"}).content.decode("utf-8-sig")
+    header = raw.splitlines()[0]
+    assert header.startswith("Area code,Area,Moment,") and "Chance (%)" in header
 
 
 def test_download_rejects_bad_parameters(client: TestClient) -> None:
-    assert client.get("/download/overview.csv", params={"geo": "../../etc"}).status_code == 404
+    bad = client.get("/download/overview.csv", params={"geo": "../../etc"})
+    assert bad.status_code == 422 and "geography" in bad.text
     assert client.get("/download/overview.pdf").status_code == 422
 
 
@@ -85,18 +105,21 @@ def test_internal_mode_exact_on_screen_public_exports_unless_switched(demo_2018_
         exact = Mirror.open(demo_2018_db).overall(year=2018, geography="GM0088").set_index("moment")
         api = {r["moment"]: r for r in c.get("/api/v1/funnel", params={"year": 2018, "geography": "GM0088"}).json() if r["geography"] == "GM0088"}
         assert api["employed"]["count"] == exact.loc["employed", "count"]  # exact, not rounded
-        public = pd.read_csv(io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088"}).content), encoding="utf-8-sig")
-        assert public.disclosure.str.startswith("public").all()
-        assert (public["count"].dropna() % 10 == 0).all()
-        response = c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal"})
+        read = lambda r: pd.read_csv(io.BytesIO(r.content), encoding="utf-8-sig")  # noqa: E731
+        public = read(c.get("/download/overview.csv", params={"geo": "GM0088", "lang": "en"}))
+        assert public["Disclosure policy"].str.startswith("public").all()
+        assert (public["Number who reached the moment"].dropna() % 10 == 0).all()
+        response = c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal", "lang": "en"})
         assert "INTERNAL_" in response.headers["content-disposition"]
-        internal = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
-        assert internal.disclosure.str.startswith("INTERNAL export").all()
-        row = internal[(internal.geography == "GM0088") & (internal.moment == "employed")].iloc[0]
-        assert row["count"] == exact.loc["employed", "count"]
+        internal = read(response)
+        assert internal["Disclosure policy"].str.startswith("INTERNAL export").all()
+        row = internal[(internal["Area code"] == "GM0088") & (internal["Moment"] == "Employed (≥ 1 month)")].iloc[0]
+        assert row["Number who reached the moment"] == exact.loc["employed", "count"]
     with TestClient(create_app(demo_2018_db)) as c:  # a public server ignores the switch
-        public = pd.read_csv(io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal"}).content), encoding="utf-8-sig")
-        assert public.disclosure.str.startswith("public").all()
+        public = pd.read_csv(
+            io.BytesIO(c.get("/download/overview.csv", params={"geo": "GM0088", "export": "internal", "lang": "en"}).content), encoding="utf-8-sig"
+        )
+        assert public["Disclosure policy"].str.startswith("public").all()
 
 
 def test_upload_form_needs_its_csrf_token(client: TestClient) -> None:
@@ -121,8 +144,16 @@ def test_every_page_has_reading_help_and_the_method_page_a_glossary(client) -> N
         page = client.get(path, params={"year": 2018} if path != "/upload" else {})
         assert page.status_code == 200 and "Zo leest u dit" in page.text, path
     method = client.get("/method", params={"year": 2018}).text
-    for term in ("Beslismoment", "Aandeel", "Kans", "Verschil in aandeel (procentpunt)", "Verschil met de anderen (procentpunt)",
-                 "Verschil met Nederland (procentpunt)", "Interval", "Duidelijk verschil"):
+    for term in (
+        "Beslismoment",
+        "Aandeel",
+        "Kans",
+        "Verschil in aandeel (procentpunt)",
+        "Verschil met de anderen (procentpunt)",
+        "Verschil met Nederland (procentpunt)",
+        "Interval",
+        "Duidelijk verschil",
+    ):
         assert f"<dt>{term}</dt>" in method
     characteristics = client.get("/characteristics", params={"year": 2018, "geo": "AM05"}).text
     assert 'title="Kans: het deel van deze groep dat het moment bereikte"' in characteristics  # hover help on numbers

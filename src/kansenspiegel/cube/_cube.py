@@ -28,7 +28,7 @@ CUBE_COLUMNS = (*KEYS, "grouping", "group", *CHARACTERISTIC_NAMES, *COUNT_COLUMN
 def groupings(max_characteristics: int = 3) -> list[tuple[str, ...]]:
     """Every combination of up to ``max_characteristics`` characteristics, starting with none."""
     out: list[tuple[str, ...]] = []
-    for k in range(0, max_characteristics + 1):
+    for k in range(max_characteristics + 1):
         out.extend(combinations(CHARACTERISTIC_NAMES, k))
     return out
 
@@ -101,9 +101,7 @@ def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int 
         sub = expanded
         for c in chars:
             sub = sub.filter(sub[c].notnull())
-        agg = sub.group_by([*KEYS, *chars, "sig", "sig_size", "distance"]).aggregate(
-            **{c: sub[c].sum() for c in COUNT_COLUMNS}
-        )
+        agg = sub.group_by([*KEYS, *chars, "sig", "sig_size", "distance"]).aggregate(**{c: sub[c].sum() for c in COUNT_COLUMNS})
         group_key: ir.StringValue = ibis.literal(ALL) if not chars else agg[chars[0]]
         for c in chars[1:]:
             group_key = group_key + ibis.literal(SEP) + agg[c]

@@ -42,10 +42,30 @@ YEAR_SHIFT = {
 UNKNOWN_SHARE = {"gender": {2015: 0.0002}, "age_band": {2015: 0.0003}, "migration_background": {2015: 0.004, 2016: 0.002, 2017: 0.001}}
 
 BIG_CITIES = {  # share of the national bijstand population, roughly as in CBS statistics
-    "GM0363": 0.080, "GM0599": 0.078, "GM0518": 0.052, "GM0344": 0.022, "GM0772": 0.012, "GM0014": 0.013,
-    "GM0855": 0.012, "GM0034": 0.012, "GM0758": 0.009, "GM0268": 0.011, "GM0153": 0.011, "GM0202": 0.011,
-    "GM0392": 0.008, "GM0935": 0.009, "GM0479": 0.008, "GM0546": 0.006, "GM0917": 0.008, "GM0193": 0.006,
-    "GM0200": 0.008, "GM0505": 0.007, "GM0080": 0.008, "GM0114": 0.006, "GM0606": 0.004, "GM0622": 0.003,
+    "GM0363": 0.080,
+    "GM0599": 0.078,
+    "GM0518": 0.052,
+    "GM0344": 0.022,
+    "GM0772": 0.012,
+    "GM0014": 0.013,
+    "GM0855": 0.012,
+    "GM0034": 0.012,
+    "GM0758": 0.009,
+    "GM0268": 0.011,
+    "GM0153": 0.011,
+    "GM0202": 0.011,
+    "GM0392": 0.008,
+    "GM0935": 0.009,
+    "GM0479": 0.008,
+    "GM0546": 0.006,
+    "GM0917": 0.008,
+    "GM0193": 0.006,
+    "GM0200": 0.008,
+    "GM0505": 0.007,
+    "GM0080": 0.008,
+    "GM0114": 0.006,
+    "GM0606": 0.004,
+    "GM0622": 0.003,
 }
 
 
@@ -88,14 +108,16 @@ def exact_targets() -> dict[str, dict[str, dict[str, int]]]:
     """Exact 2018 counts per moment, characteristic and group: each rounds to the seed table's
     count, and within a moment every characteristic sums to the same total."""
     table = seed_table()
-    label_to_code = {
-        name: {CHARACTERISTICS[name].groups[c].nl: c for c in CHARACTERISTICS[name].known_codes} for name in TABLE_2_1_CHARACTERISTICS
-    }
+    label_to_code = {name: {CHARACTERISTICS[name].groups[c].nl: c for c in CHARACTERISTICS[name].known_codes} for name in TABLE_2_1_CHARACTERISTICS}
     reported_total = {"population": 496_780, "provision": 237_590, "employed": 101_640, "sustained": 71_960}
     out: dict[str, dict[str, dict[str, int]]] = {}
     for moment, wanted in reported_total.items():
         groups = {
-            name: {label_to_code[name][r.group]: int(getattr(r, moment)) for r in table[table.characteristic == name].itertuples() if r.group in label_to_code[name]}
+            name: {
+                label_to_code[name][r.group]: int(getattr(r, moment))
+                for r in table[table.characteristic == name].itertuples()
+                if r.group in label_to_code[name]
+            }
             for name in TABLE_2_1_CHARACTERISTICS
         }
         # a value v rounds (half up) to r when r - 5 <= v <= r + 4
@@ -146,7 +168,7 @@ def _cell_probabilities(urban: float) -> np.ndarray:
     p_f = {"single_parent": 0.90, "single_person": 0.42, "couple": 0.50, "other": 0.45}
     p_age = {"single_parent": (0.14, 0.58, 0.28), "single_person": (0.11, 0.30, 0.59), "couple": (0.05, 0.33, 0.62), "other": (0.20, 0.30, 0.50)}
     cells = []
-    for (mi, m), (hi, h), (gi, g), (ai, a) in product(enumerate(_MIG), enumerate(_HH), enumerate(_GEN), enumerate(_AGE)):
+    for (mi, m), (hi, h), (_gi, g), (ai, _a) in product(enumerate(_MIG), enumerate(_HH), enumerate(_GEN), enumerate(_AGE)):
         pg = p_f[h] if g == "female" else 1 - p_f[h]
         cells.append(p_mig[mi] * p_hh[m][hi] * pg * p_age[h][ai])
     return np.array(cells)
@@ -226,7 +248,7 @@ def _fix_counts(y: np.ndarray, eligible: np.ndarray, gi: dict[str, np.ndarray], 
             return
         d = {n: want[n] - have[n] for n in names}
         score = sum(d[n][gi[n]] for n in names) + noise
-        net = int(round(float(np.mean([d[n].sum() for n in names]))))
+        net = round(float(np.mean([d[n].sum() for n in names])))
         k = max(1, max(int(np.abs(d[n]).max()) for n in names) // 4)
         up, down = np.flatnonzero(eligible & ~y), np.flatnonzero(eligible & y)
         n_up = min(k, net) if net > 0 else (k if net == 0 else 0)
@@ -238,7 +260,16 @@ def _fix_counts(y: np.ndarray, eligible: np.ndarray, gi: dict[str, np.ndarray], 
     raise RuntimeError("demo calibration did not converge")
 
 
-def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[str, dict[str, dict[str, int]]] | None, offsets: dict[str, dict[str, np.ndarray]] | None, rng: np.random.Generator, n_total: int, effects: tuple[Effect, ...] = PLANTED_EFFECTS) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
+def _year(
+    year: int,
+    gm: pd.DataFrame,
+    cell_factor: np.ndarray,
+    targets: dict[str, dict[str, dict[str, int]]] | None,
+    offsets: dict[str, dict[str, np.ndarray]] | None,
+    rng: np.random.Generator,
+    n_total: int,
+    effects: tuple[Effect, ...] = PLANTED_EFFECTS,
+) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
     n_per_gm = rng.multinomial(n_total, gm.weight.to_numpy())
     gm_idx = np.repeat(np.arange(len(gm)), n_per_gm)
     tilt = np.ones(len(_CELLS))
@@ -247,7 +278,7 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
         tilt *= np.array([1 + 0.01 * (year - CALIBRATED_YEAR) if c[3] == "45_to_aow" else 1 for c in _CELLS])
     cell = np.empty(n_total, dtype=np.int64)
     start = 0
-    for i, (n, u) in enumerate(zip(n_per_gm, gm.urban)):  # one draw per municipality
+    for _i, (n, u) in enumerate(zip(n_per_gm, gm.urban)):  # one draw per municipality
         p = _cell_probabilities(u) * cell_factor * tilt
         cell[start : start + n] = rng.choice(len(_CELLS), size=n, p=p / p.sum())
         start += n
@@ -290,8 +321,17 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
         planted[eff.moment] += eff.shift * sel
 
     logits = {
-        "provision": -0.5 - 0.15 * female + 0.35 * young + 0.25 * mid + 0.2 * nonwest - 0.05 * west + 0.1 * sp + 0.6 * tgr
-        + 0.3 * below_b1 + 0.1 * low - 0.004 * months,
+        "provision": -0.5
+        - 0.15 * female
+        + 0.35 * young
+        + 0.25 * mid
+        + 0.2 * nonwest
+        - 0.05 * west
+        + 0.1 * sp
+        + 0.6 * tgr
+        + 0.3 * below_b1
+        + 0.1 * low
+        - 0.004 * months,
     }
     order = {"gender": _GEN, "age_band": _AGE, "migration_background": _MIG, "household_type": _HH}
     gi = {k: pd.Series(g[k]).map({c: i for i, c in enumerate(order[k])}).to_numpy(dtype=np.int64) for k in TABLE_2_1_CHARACTERISTICS}
@@ -315,8 +355,20 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
     provision = outcome("provision", logits["provision"], everyone)
     employed = outcome(
         "employed",
-        -1.6 - 0.45 * female + 0.9 * young + 0.55 * mid + 0.05 * nonwest - 0.05 * west - 0.1 * sp - 0.3 * tgr
-        + 0.4 * high - 0.3 * low - 0.5 * below_b1 - 0.01 * months + 0.7 * recent_work + 0.3 * provision,
+        -1.6
+        - 0.45 * female
+        + 0.9 * young
+        + 0.55 * mid
+        + 0.05 * nonwest
+        - 0.05 * west
+        - 0.1 * sp
+        - 0.3 * tgr
+        + 0.4 * high
+        - 0.3 * low
+        - 0.5 * below_b1
+        - 0.01 * months
+        + 0.7 * recent_work
+        + 0.3 * provision,
         everyone,
     )
     sustained = outcome(
@@ -351,7 +403,16 @@ def _year(year: int, gm: pd.DataFrame, cell_factor: np.ndarray, targets: dict[st
         share = per_year.get(year, 0.0)
         if share:
             frame.loc[rng.random(n_total) < share, name] = UNKNOWN
-    for col in ("municipality", "gender", "age_band", "migration_background", "household_type", "target_group_register", "education_level", "dutch_language_level"):
+    for col in (
+        "municipality",
+        "gender",
+        "age_band",
+        "migration_background",
+        "household_type",
+        "target_group_register",
+        "education_level",
+        "dutch_language_level",
+    ):
         frame[col] = frame[col].astype("string")
     return frame.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True), new_offsets
 
@@ -369,6 +430,6 @@ def generate(years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED, effec
     frames[CALIBRATED_YEAR] = frame2018
     for year in years:
         if year != CALIBRATED_YEAR:
-            n = int(round(n2018 * YEAR_SIZE.get(year, 1.0)))
+            n = round(n2018 * YEAR_SIZE.get(year, 1.0))
             frames[year], _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng([seed, year]), n, effects)
     return pd.concat([frames[y] for y in sorted(years)], ignore_index=True)

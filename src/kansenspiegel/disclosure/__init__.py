@@ -13,15 +13,29 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS as COUNT_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
+from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import benjamini_hochberg, rate_interval, rate_range, two_proportion_bound
 
 SUPPRESSED = "."
 #: Count columns of the metric table (rounded when published).
 COUNT_COLUMNS = ("population", "denominator", "count", "rest_denominator", "rest_count")
 #: Columns derived from a cell's own counts (hidden with the cell).
-CELL_DERIVED = ("share_of_denominator", "share_of_moment", "representation_gap_pp", "rate", "rate_ci_low", "rate_ci_high",
-                "rest_rate", "rate_difference", "rate_ratio", "p_value", "q_value", "p_value_vs_national", "q_value_vs_national")
+CELL_DERIVED = (
+    "share_of_denominator",
+    "share_of_moment",
+    "representation_gap_pp",
+    "rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "rest_rate",
+    "rate_difference",
+    "rate_ratio",
+    "p_value",
+    "q_value",
+    "p_value_vs_national",
+    "q_value_vs_national",
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,13 @@ class Policy:
         else:
             low, high = r - b + 1, r + b - 1
         return np.maximum(low, max(self.threshold, 0)), high
+
+    def describe(self, lang: Lang = "nl", *, short: bool = False) -> str:
+        """What this policy does, in plain words (reports, downloads, the method page, the CLI)."""
+        if self.exact:
+            return t("policy.short_exact" if short else "policy.exact", lang)
+        text = t("policy.short_public" if short else "policy.public", lang, base=self.rounding_base, threshold=self.threshold)
+        return text + ("" if short or self.rounding == "deterministic" else " " + t("policy.random", lang))
 
     def suppressed(self, values: object) -> np.ndarray:
         """True where a count is too small to publish."""
@@ -196,8 +217,9 @@ def _column_of(moment: np.ndarray, col: dict[str, int], which: str, suffix: str 
     return np.array([col[getattr(m, which) + suffix] for m in MOMENTS.values()], dtype=np.int64)[moment]
 
 
-def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None,
-                    national: pd.DataFrame | None = None) -> pd.DataFrame:
+def publish_metrics(
+    metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: bool = True, mask: pd.DataFrame | None = None, national: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The metric rows as they may be published: every number a function of the published
     (rounded) counts only, and honest for every exact count that rounds to them.
 
@@ -233,8 +255,11 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
     # each count is hidden on its own (as the mask says); a row's rate and everything derived
     # from it is hidden when its denominator or count is
     small_population = policy.suppressed(exact["population"])
-    count_hidden = {"population": small_population.copy(), "denominator": small_population | policy.suppressed(exact["denominator"]),
-                    "count": small_population | policy.suppressed(exact["count"])}
+    count_hidden = {
+        "population": small_population.copy(),
+        "denominator": small_population | policy.suppressed(exact["denominator"]),
+        "count": small_population | policy.suppressed(exact["count"]),
+    }
     derived = None
     if mask is not None:
         own = _mask_rows(mask, metrics["geography"], metrics["grouping"], metrics["group"])
@@ -251,8 +276,13 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
     # key each count by the cube count it comes from, so the same number rounds the same way
     # on every row it appears in (population in every moment row, a moment's count as the
     # next step's denominator)
-    source = {"population": np.full(n_rows, "population", dtype=object), "denominator": base, "count": count,
-              "rest_denominator": "rest-" + base, "rest_count": "rest-" + count}
+    source = {
+        "population": np.full(n_rows, "population", dtype=object),
+        "denominator": base,
+        "count": count,
+        "rest_denominator": "rest-" + base,
+        "rest_count": "rest-" + count,
+    }
     shown: dict[str, np.ndarray] = {}
     for c in COUNT_COLUMNS:
         rounded = policy.round(exact[c], cell_keys(metrics, source[c]) if policy.rounding == "random" else None)
@@ -289,7 +319,10 @@ def publish_metrics(metrics: pd.DataFrame, policy: Policy = PUBLIC, *, shares: b
         # the known total of a grouping: the rounded exact total (never a sum that would let a
         # reader subtract the published groups to get a suppressed one)
         total_policy = Policy(rounding_base=policy.rounding_base)
-        totals = {c: total_policy.round(np.bincount(grouping_family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[grouping_family] for c in ("denominator", "count")}
+        totals = {
+            c: total_policy.round(np.bincount(grouping_family, weights=np.where(known, np.nan_to_num(exact[c]), 0.0)))[grouping_family]
+            for c in ("denominator", "count")
+        }
         with np.errstate(divide="ignore", invalid="ignore"):
             share_d = np.where(known & (totals["denominator"] > 0), shown["denominator"] / totals["denominator"], np.nan)
             share_m = np.where(known & (totals["count"] > 0), shown["count"] / totals["count"], np.nan)
@@ -317,14 +350,27 @@ def published_test(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b:
     with ``count`` and ``denominator`` as published under ``policy_a`` / ``policy_b``), taken as
     independent samples: the bound over every exact count consistent with both (exact where a
     policy is exact). NaN where either side is hidden."""
+
     def box(frame: pd.DataFrame, policy: Policy, column: str) -> tuple[np.ndarray, np.ndarray]:
         return policy.bounds(frame[column].to_numpy(dtype="float64", na_value=np.nan))
 
     return two_proportion_bound(box(a, policy_a, "count"), box(a, policy_a, "denominator"), box(b, policy_b, "count"), box(b, policy_b, "denominator"))
 
 
-def _national_bound(metrics: pd.DataFrame, policy: Policy, national: pd.DataFrame | None, box: dict[str, tuple[np.ndarray, np.ndarray]],
-                    base: np.ndarray, count: np.ndarray) -> np.ndarray:
+def published_comparison(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) -> np.ndarray:
+    """q-values (Benjamini–Hochberg over the rows shown) of `published_test` between aligned
+    published rows ``a`` and ``b``; NaN where a row of ``a`` is hidden or the test impossible."""
+    p = published_test(a, b, policy_a, policy_b)
+    q = np.full(len(a), np.nan)
+    shown = ~a["suppressed"].to_numpy(dtype=bool) & ~np.isnan(p)
+    if shown.any():
+        q[shown] = benjamini_hochberg(p[shown])
+    return q
+
+
+def _national_bound(
+    metrics: pd.DataFrame, policy: Policy, national: pd.DataFrame | None, box: dict[str, tuple[np.ndarray, np.ndarray]], base: np.ndarray, count: np.ndarray
+) -> np.ndarray:
     """Upper bound of the p-value of each row's group against the same group in the rest of
     the country (the national published counts minus this area's), NaN for national rows and
     where the national cell is hidden."""
@@ -342,7 +388,11 @@ def _national_bound(metrics: pd.DataFrame, policy: Policy, national: pd.DataFram
     for column, src in (("denominator", base), ("count", count)):
         values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
         rounded = policy.round(np.nan_to_num(values), cell_keys(frame, src) if policy.rounding == "random" else None)
-        rounded[np.isnan(values) | policy.suppressed(np.nan_to_num(values, nan=-1.0)) | policy.suppressed(frame["population"].to_numpy(dtype="float64", na_value=-1.0))] = np.nan
+        rounded[
+            np.isnan(values)
+            | policy.suppressed(np.nan_to_num(values, nan=-1.0))
+            | policy.suppressed(frame["population"].to_numpy(dtype="float64", na_value=-1.0))
+        ] = np.nan
         bounds[column] = policy.bounds(rounded)
     other = {c: (np.maximum(bounds[c][0] - box[c][1], 0.0), bounds[c][1] - box[c][0]) for c in ("denominator", "count")}
     p = two_proportion_bound(box["count"], box["denominator"], other["count"], other["denominator"])
@@ -350,4 +400,19 @@ def _national_bound(metrics: pd.DataFrame, policy: Policy, national: pd.DataFram
     return p
 
 
-__all__ = ["CELL_DERIVED", "COUNT_COLUMNS", "INTERNAL", "PUBLIC", "SUPPRESSED", "Policy", "cell_keys", "mask_from_table", "mask_table", "publish_metrics", "published_test", "significant_digits", "suppression_mask"]
+__all__ = [
+    "CELL_DERIVED",
+    "COUNT_COLUMNS",
+    "INTERNAL",
+    "PUBLIC",
+    "SUPPRESSED",
+    "Policy",
+    "cell_keys",
+    "mask_from_table",
+    "mask_table",
+    "publish_metrics",
+    "published_comparison",
+    "published_test",
+    "significant_digits",
+    "suppression_mask",
+]

@@ -41,8 +41,13 @@ UNBOUNDED = 1e12
 #: HiGHS' interior point method: the fastest here on these large, sparse, degenerate LPs
 LP_METHOD = "highs-ipm"
 #: count column a <= count column b, for every cell (the funnel's order).
-ORDER = (("provision", "population"), ("employed", "population"), ("sustained", "employed"),
-         ("provision_employed", "provision"), ("provision_employed", "employed"))
+ORDER = (
+    ("provision", "population"),
+    ("employed", "population"),
+    ("sustained", "employed"),
+    ("provision_employed", "provision"),
+    ("provision_employed", "employed"),
+)
 
 
 def attacker_view(published: pd.DataFrame) -> pd.DataFrame:
@@ -59,9 +64,11 @@ def attacker_view(published: pd.DataFrame) -> pd.DataFrame:
         out[column] = np.nan
     rows = pd.MultiIndex.from_frame(published[CELL].astype(str))
     moment = published["moment"].astype(str)
-    sources = [("population", pd.Series("population", index=published.index)),
-               ("denominator", moment.map({m.name: m.base for m in MOMENTS.values()})),
-               ("count", moment.map({m.name: m.count for m in MOMENTS.values()}))]
+    sources = [
+        ("population", pd.Series("population", index=published.index)),
+        ("denominator", moment.map({m.name: m.base for m in MOMENTS.values()})),
+        ("count", moment.map({m.name: m.count for m in MOMENTS.values()})),
+    ]
     for value_column, cube_column in sources:
         values = published[value_column].to_numpy(dtype="float64", na_value=np.nan)
         frame = pd.DataFrame({"cell": index.get_indexer(rows), "column": cube_column.to_numpy(), "value": values}).dropna()
@@ -97,7 +104,9 @@ class Attack:
         return self.cells[self.cells.recovered]
 
 
-def _extra_lines(published: pd.DataFrame, view: pd.DataFrame, policy: Policy, column: str) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]:
+def _extra_lines(
+    published: pd.DataFrame, view: pd.DataFrame, policy: Policy, column: str
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]:
     """The published numbers beyond the cells' own counts, for one cube count column, as
     (lines, intervals): a rounded "everyone else" count r of a cell x in area T gives the line
     T = x + r; a share s of a published count y gives the known total K = y / s of its grouping,
@@ -119,8 +128,13 @@ def _extra_lines(published: pd.DataFrame, view: pd.DataFrame, policy: Policy, co
         share = published[share_col].to_numpy(dtype="float64", na_value=np.nan)
         value = published[value_col].to_numpy(dtype="float64", na_value=np.nan)
         ok = (source == column).to_numpy() & (share > 0) & ~np.isnan(value)
-        frame = pd.DataFrame({"geography": published["geography"].astype(str).to_numpy()[ok], "grouping": published["grouping"].astype(str).to_numpy()[ok],
-                              "value": np.round(value[ok] / share[ok])}).drop_duplicates(["geography", "grouping"])
+        frame = pd.DataFrame(
+            {
+                "geography": published["geography"].astype(str).to_numpy()[ok],
+                "grouping": published["grouping"].astype(str).to_numpy()[ok],
+                "value": np.round(value[ok] / share[ok]),
+            }
+        ).drop_duplicates(["geography", "grouping"])
         knowns.append((frame[["geography", "grouping"]].to_numpy(), frame["value"].to_numpy()))
     return rests, knowns
 
@@ -195,8 +209,14 @@ def _system(published: pd.DataFrame, view: pd.DataFrame, policy: Policy, column:
         extra_low.append(np.maximum(lo, 0))
         extra_high.append(hi)
         next_id, next_cell = next_id + k, next_cell + k
-    return _System(np.concatenate([low, *extra_low]), np.concatenate([high, *extra_high]), pd.factorize(np.concatenate(lines))[0],
-                   np.concatenate(members), np.concatenate(totals), hidden)
+    return _System(
+        np.concatenate([low, *extra_low]),
+        np.concatenate([high, *extra_high]),
+        pd.factorize(np.concatenate(lines))[0],
+        np.concatenate(members),
+        np.concatenate(totals),
+        hidden,
+    )
 
 
 def _cells(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -324,8 +344,12 @@ def enumeration_attack(published: pd.DataFrame, truth: pd.DataFrame, policy: Pol
         ok = (x <= n) & (rx <= rn) & (n > 0)
         x, n, rx, rn = x[ok], n[ok], rx[ok], rn[ok]
         low, high = _wilson(x, n)
-        keep = ((np.abs(x / n - r.rate) <= PRINTED) & (np.abs(low - r.rate_ci_low) <= PRINTED) & (np.abs(high - r.rate_ci_high) <= PRINTED)
-                & (significant_digits(two_proportion_test(x, n, rx, rn)[1]) == r.p_value))
+        keep = (
+            (np.abs(x / n - r.rate) <= PRINTED)
+            & (np.abs(low - r.rate_ci_low) <= PRINTED)
+            & (np.abs(high - r.rate_ci_high) <= PRINTED)
+            & (significant_digits(two_proportion_test(x, n, rx, rn)[1]) == r.p_value)
+        )
         values = np.unique(x[keep])
         left[i] = len(values)
         recovered[i] = len(values) == 1 and values[0] == exact["count"].iloc[i]

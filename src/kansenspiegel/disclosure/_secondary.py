@@ -55,7 +55,9 @@ def _lines(cube: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     level = cube["geo_level"].astype(str)
     for child_level, parent_of in (("municipality", geo.map(gm_to_amr)), ("amr", pd.Series(NATIONAL_CODE, index=cube.index))):
         rows = np.flatnonzero((level == child_level).to_numpy())
-        keys = pd.MultiIndex.from_arrays([parent_of.iloc[rows].astype(str).to_numpy(), groupings.iloc[rows].to_numpy(), cube["group"].astype(str).iloc[rows].to_numpy()])
+        keys = pd.MultiIndex.from_arrays(
+            [parent_of.iloc[rows].astype(str).to_numpy(), groupings.iloc[rows].to_numpy(), cube["group"].astype(str).iloc[rows].to_numpy()]
+        )
         parent = index.reindex(keys).to_numpy()
         ok = ~np.isnan(parent)
         members.append(rows[ok])
@@ -99,4 +101,3 @@ def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUN
             hidden[line_total[lonely]] = True
         out[column] = hidden
     return pd.DataFrame(out)
-

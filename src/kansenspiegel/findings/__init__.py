@@ -124,8 +124,9 @@ def unknown_shares(area: pd.DataFrame) -> dict[str, float]:
     return {c: float(per.get(c, 0.0)) / total if total > 0 else 0.0 for c in CHARACTERISTIC_NAMES}
 
 
-def findings(mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang: Lang = "nl", alpha: float = 0.05,
-             policy: Policy = PUBLIC, top: int | None = None) -> list[Finding]:
+def findings(
+    mirror: Mirror, *, year: int, geography: str = NATIONAL_CODE, lang: Lang = "nl", alpha: float = 0.05, policy: Policy = PUBLIC, top: int | None = None
+) -> list[Finding]:
     """The ranked findings of one area and year (see the module docstring)."""
     area = mirror.published(year=year, geography=geography, policy=policy)
     nl = mirror.published(year=year, geography=NATIONAL_CODE, policy=policy) if geography != NATIONAL_CODE else area
@@ -138,7 +139,9 @@ def _certain(diff: np.ndarray, reference: np.ndarray, slack: np.ndarray, se: np.
     return 100 * np.maximum(0.0, np.abs(diff - reference) - slack - Z * se)
 
 
-def _interactions(rows: pd.DataFrame, rate_low: np.ndarray, rate_high: np.ndarray, n_low: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _interactions(
+    rows: pd.DataFrame, rate_low: np.ndarray, rate_high: np.ndarray, n_low: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every combination row: the chance expected from its single characteristics, whether
     it lies clearly away from it (BH over the combinations at q < alpha), and the certain part
     of that deviation (pp). NaN / False / 0 for single characteristics."""
@@ -169,8 +172,9 @@ def _interactions(rows: pd.DataFrame, rate_low: np.ndarray, rate_high: np.ndarra
     return expected, clear, certain
 
 
-def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: str, lang: Lang = "nl", alpha: float = 0.05, top: int | None = None,
-                policy: Policy = PUBLIC) -> list[Finding]:
+def findings_in(
+    area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: str, lang: Lang = "nl", alpha: float = 0.05, top: int | None = None, policy: Policy = PUBLIC
+) -> list[Finding]:
     """`findings` on published rows already at hand: ``area``'s and the country's (published
     under ``policy``, whose rounding says how far each count may be from the exact one)."""
     name = geography_names().get(geography, geography)
@@ -196,7 +200,9 @@ def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: s
             return np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
 
     # against everyone else in the area (beyond the national gap, for a region or municipality)
-    certain_rest = _certain(rate - rest_rate, np.nan_to_num(national_gap), slack_own + (rest_lo_hi[1] - rest_lo_hi[0]) / 2, se(rate, n[0], rest_rate, rest_n[0]))
+    certain_rest = _certain(
+        rate - rest_rate, np.nan_to_num(national_gap), slack_own + (rest_lo_hi[1] - rest_lo_hi[0]) / 2, se(rate, n[0], rest_rate, rest_n[0])
+    )
     holds_rest = rows["significant"].to_numpy(dtype=bool) & (certain_rest > 0)
     # against the same group in the rest of the country (national published counts minus these)
     other_rate = np.full(len(rows), np.nan)
@@ -282,20 +288,54 @@ def findings_in(area: pd.DataFrame, nl: pd.DataFrame, *, year: int, geography: s
         people = int(abs(rate[j] - comparison_rate) * denominator)
         ng = None if np.isnan(national_gap[j]) else float(100 * national_gap[j])
         exp = None if np.isnan(expected[j]) else float(expected[j])
-        words = sentence(lang=lang, area=name, year=year, grouping=grouping, group=group, moment=str(r.moment), rate=rate[j],
-                         rest_rate=rest_rate[j] if "vs_rest" in kinds else None, other_rate=other_rate[j] if "vs_national" in kinds else None,
-                         national_gap=ng, expected=exp, people=people, kind=kind, q=min(q_rest[j] if "vs_rest" in kinds else 1.0, q_nat[j] if "vs_national" in kinds else 1.0),
-                         other_side=told_for_other[j])
-        out.append(Finding(
-            geography=geography, year=year, kind=kind, comparisons=kinds, grouping=grouping, group=group, moment=str(r.moment), group_label=words.label,
-            denominator=int(denominator), count=int(r["count"]), rate=float(rate[j]), rate_ci_low=float(r.rate_ci_low), rate_ci_high=float(r.rate_ci_high),
-            comparison_rate=float(comparison_rate), difference_pp=float(diff),
-            rest_rate=float(rest_rate[j]) if not np.isnan(rest_rate[j]) else None, difference_vs_rest_pp=float(100 * (rate[j] - rest_rate[j])) if not np.isnan(rest_rate[j]) else None,
-            rest_of_country_rate=None if np.isnan(other_rate[j]) else float(other_rate[j]),
-            difference_vs_national_pp=None if np.isnan(other_rate[j]) else float(100 * (rate[j] - other_rate[j])),
-            national_difference_pp=ng, expected_rate=exp, q_value=float(q_rest[j] if kind == "vs_rest" else q_nat[j]),
-            certain_pp=float(certain[kind]), people=people, score=float(score), text=words.text,
-            caveats=caveats_for(lang=lang, grouping=grouping, group=group, denominator=int(denominator), unknown_share=unknown_share)))
+        words = sentence(
+            lang=lang,
+            area=name,
+            year=year,
+            grouping=grouping,
+            group=group,
+            moment=str(r.moment),
+            rate=rate[j],
+            rest_rate=rest_rate[j] if "vs_rest" in kinds else None,
+            other_rate=other_rate[j] if "vs_national" in kinds else None,
+            national_gap=ng,
+            expected=exp,
+            people=people,
+            kind=kind,
+            q=min(q_rest[j] if "vs_rest" in kinds else 1.0, q_nat[j] if "vs_national" in kinds else 1.0),
+            other_side=told_for_other[j],
+        )
+        out.append(
+            Finding(
+                geography=geography,
+                year=year,
+                kind=kind,
+                comparisons=kinds,
+                grouping=grouping,
+                group=group,
+                moment=str(r.moment),
+                group_label=words.label,
+                denominator=int(denominator),
+                count=int(r["count"]),
+                rate=float(rate[j]),
+                rate_ci_low=float(r.rate_ci_low),
+                rate_ci_high=float(r.rate_ci_high),
+                comparison_rate=float(comparison_rate),
+                difference_pp=float(diff),
+                rest_rate=float(rest_rate[j]) if not np.isnan(rest_rate[j]) else None,
+                difference_vs_rest_pp=float(100 * (rate[j] - rest_rate[j])) if not np.isnan(rest_rate[j]) else None,
+                rest_of_country_rate=None if np.isnan(other_rate[j]) else float(other_rate[j]),
+                difference_vs_national_pp=None if np.isnan(other_rate[j]) else float(100 * (rate[j] - other_rate[j])),
+                national_difference_pp=ng,
+                expected_rate=exp,
+                q_value=float(q_rest[j] if kind == "vs_rest" else q_nat[j]),
+                certain_pp=float(certain[kind]),
+                people=people,
+                score=float(score),
+                text=words.text,
+                caveats=caveats_for(lang=lang, grouping=grouping, group=group, denominator=int(denominator), unknown_share=unknown_share),
+            )
+        )
     return _rank(_refinements_dropped(out), top)
 
 

@@ -56,8 +56,24 @@ def _join(items: list[str], lang: Lang) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + t("finding.and", lang) + items[-1]
 
 
-def sentence(*, lang: Lang, area: str, year: int, grouping: str, group: str, moment: str, rate: float, rest_rate: float | None,
-             other_rate: float | None, national_gap: float | None, expected: float | None, people: int, kind: str, q: float, other_side: bool) -> Words:
+def sentence(
+    *,
+    lang: Lang,
+    area: str,
+    year: int,
+    grouping: str,
+    group: str,
+    moment: str,
+    rate: float,
+    rest_rate: float | None,
+    other_rate: float | None,
+    national_gap: float | None,
+    expected: float | None,
+    people: int,
+    kind: str,
+    q: float,
+    other_side: bool,
+) -> Words:
     """The finding's text: what the group reached, against whom it differs, what that means."""
     who = group_label(grouping, group, lang)
     parts = [_opening(lang, moment, who, area, _pct(rate, lang), year)]
@@ -72,7 +88,14 @@ def sentence(*, lang: Lang, area: str, year: int, grouping: str, group: str, mom
         if national_gap * diff < 0 and abs(national_gap) >= 0.5:
             parts.append(t("finding.national_reversed." + ("above" if national_gap > 0 else "below"), lang, gap=_pp(national_gap, lang)))
         else:
-            parts.append(t("finding.national_gap." + ("larger" if abs(diff) > abs(national_gap) else "smaller"), lang, gap=_pp(diff, lang), national=_pp(national_gap, lang)))
+            parts.append(
+                t(
+                    "finding.national_gap." + ("larger" if abs(diff) > abs(national_gap) else "smaller"),
+                    lang,
+                    gap=_pp(diff, lang),
+                    national=_pp(national_gap, lang),
+                )
+            )
     if expected is not None:
         chars = _join([CHARACTERISTICS[c].label(lang).lower() for c in grouping.split(SEP)], lang)
         parts.append(t("finding.expected." + ("higher" if rate > expected else "lower"), lang, characteristics=chars, expected=_pct(expected, lang)))

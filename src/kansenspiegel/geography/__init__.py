@@ -15,7 +15,7 @@ import pandas as pd
 
 from kansenspiegel.codes import NATIONAL_CODE
 
-__all__ = ["UNASSIGNED_AMR", "UNASSIGNED_NAME", "municipalities", "regions", "geography_names", "boundaries", "geojson", "geo_level_of", "REFERENCE_YEAR"]
+__all__ = ["REFERENCE_YEAR", "UNASSIGNED_AMR", "UNASSIGNED_NAME", "boundaries", "geo_level_of", "geography_names", "geojson", "municipalities", "regions"]
 
 REFERENCE_YEAR = 2020
 _DATA = resources.files("kansenspiegel.geography") / "data"
@@ -107,5 +107,7 @@ def geojson(level: str) -> dict[str, Any]:
         props = dict(geom.get("properties", {}))
         if props.get("statcode") == UNASSIGNED_AMR:
             props["statnaam"] = UNASSIGNED_NAME
-        features.append({"type": "Feature", "id": props.get("statcode"), "properties": {"code": props.get("statcode"), "name": props.get("statnaam")}, "geometry": geometry})
+        features.append(
+            {"type": "Feature", "id": props.get("statcode"), "properties": {"code": props.get("statcode"), "name": props.get("statnaam")}, "geometry": geometry}
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -30,11 +30,7 @@ def _characteristic_columns(required: bool, empty_means_total: bool) -> list[Col
     specs = []
     for name in CHARACTERISTIC_NAMES:
         c = CHARACTERISTICS[name]
-        note = (
-            "Empty or `Totaal` means: not broken down by this characteristic."
-            if empty_means_total
-            else "Empty means unknown."
-        )
+        note = "Empty or `Totaal` means: not broken down by this characteristic." if empty_means_total else "Empty means unknown."
         if not c.has_unknown:
             note += " Unknown values belong to `other` (as CBS does)."
         specs.append(
@@ -77,8 +73,7 @@ MICRODATA_COLUMNS: tuple[ColumnSpec, ...] = (
         "age",
         "int",
         False,
-        f"Age in whole years on 31 December of the reference year ({MIN_AGE}–{MAX_AGE}). "
-        "Used to derive `age_band` when that column is absent.",
+        f"Age in whole years on 31 December of the reference year ({MIN_AGE}–{MAX_AGE}). Used to derive `age_band` when that column is absent.",
         aliases=("leeftijd",),
     ),
     ColumnSpec(
@@ -188,10 +183,4 @@ def contract_markdown() -> str:
             rows.append(f"| `{s.name}` | {'yes' if s.required else 'no'} | {values} | {s.description} | {aliases} |")
         return "\n".join(rows)
 
-    return (
-        "### Microdata columns\n\n"
-        + table(MICRODATA_COLUMNS)
-        + "\n\n### Aggregated (counts) columns\n\n"
-        + table(AGGREGATED_COLUMNS)
-        + "\n"
-    )
+    return "### Microdata columns\n\n" + table(MICRODATA_COLUMNS) + "\n\n### Aggregated (counts) columns\n\n" + table(AGGREGATED_COLUMNS) + "\n"

@@ -13,11 +13,11 @@ import pandas as pd
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_TYPES
 from kansenspiegel.cube import fine_counts, rollup
+from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
 from kansenspiegel.ingest._errors import IngestError, Problem
 from kansenspiegel.ingest._read import read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
-from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.stats import compute_metrics
 from kansenspiegel.store import DERIVED_TABLES, Store
 
@@ -73,15 +73,37 @@ def detect_kind(frame: pd.DataFrame) -> str:
     return "aggregated" if "population" in cols and "person_key" not in cols else "microdata"
 
 
-def ingest_file(store: Store, path: str | Path, *, dataset: str | None = None, kind: Kind = "auto", replace: bool = False, synthetic: bool = False, progress: Progress = _quiet) -> IngestResult:
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    *,
+    dataset: str | None = None,
+    kind: Kind = "auto",
+    replace: bool = False,
+    synthetic: bool = False,
+    progress: Progress = _quiet,
+) -> IngestResult:
     """Read, validate and load a file. On any problem nothing is stored and `IngestError` says why."""
     path = Path(path)
     progress(f"reading {path.name}")
     frame, first_row = read_table(path)
-    return ingest_frame(store, frame, source=str(path), first_row=first_row, dataset=dataset or path.stem, kind=kind, replace=replace, synthetic=synthetic, progress=progress)
+    return ingest_frame(
+        store, frame, source=str(path), first_row=first_row, dataset=dataset or path.stem, kind=kind, replace=replace, synthetic=synthetic, progress=progress
+    )
 
 
-def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str, first_row: int = 1, kind: Kind = "auto", replace: bool = False, synthetic: bool = False, progress: Progress = _quiet) -> IngestResult:
+def ingest_frame(
+    store: Store,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    dataset: str,
+    first_row: int = 1,
+    kind: Kind = "auto",
+    replace: bool = False,
+    synthetic: bool = False,
+    progress: Progress = _quiet,
+) -> IngestResult:
     """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset``."""
     kind_used = detect_kind(frame) if kind == "auto" else kind
     progress("validating")
@@ -92,7 +114,9 @@ def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str
     years = tuple(sorted(int(y) for y in clean["year"].unique()))
     exists = dataset in store.dataset_names()
     if exists and not replace:
-        raise IngestError(source, [Problem(row=None, column=None, value=dataset, expected="a new dataset name, or --replace", message="dataset already exists")])
+        raise IngestError(
+            source, [Problem(row=None, column=None, value=dataset, expected="a new dataset name, or --replace", message="dataset already exists")]
+        )
     with store.transaction():
         if exists:
             store.delete_dataset(dataset)

@@ -44,7 +44,9 @@ def validate_file(path: str | Path, *, name: str | None = None) -> ValidationRep
     try:
         problem = sniff(path.read_bytes()[:512], path.suffix) if path.exists() else None
         if problem:
-            raise IngestError(shown, [Problem(row=None, column=None, value=None, expected="a .csv, .xlsx or .parquet file whose content matches its name", message=problem)])
+            raise IngestError(
+                shown, [Problem(row=None, column=None, value=None, expected="a .csv, .xlsx or .parquet file whose content matches its name", message=problem)]
+            )
         frame, first_row = read_table(path)
         kind = detect_kind(frame)
         clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)

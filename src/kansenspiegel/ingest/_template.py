@@ -10,13 +10,38 @@ from kansenspiegel.codes import CHARACTERISTICS
 from kansenspiegel.ingest._contract import MICRODATA_COLUMNS
 
 EXAMPLE_ROWS = [
-    {"person_key": "voorbeeld-001", "year": 2019, "municipality": "GM0363", "gender": "Vrouwen", "age_band": "", "age": 38,
-     "migration_background": "Niet-westerse migratieachtergrond", "household_type": "Eenouderhuishouden", "target_group_register": "nee",
-     "provision": "ja", "provision_jobcoach": "ja", "employed_1m": "ja", "employed_6m": "nee", "education_level": "medium",
-     "dutch_language_level": "b1_or_above", "months_on_benefit": 30, "recent_work_experience": "nee"},
-    {"person_key": "voorbeeld-002", "year": 2019, "municipality": "GM0363", "gender": "Mannen", "age_band": "45 tot AOW-leeftijd",
-     "migration_background": "Nederlandse achtergrond", "household_type": "Eenpersoonshuishouden", "target_group_register": "ja",
-     "provision": "nee", "employed_1m": "nee", "employed_6m": "nee"},
+    {
+        "person_key": "voorbeeld-001",
+        "year": 2019,
+        "municipality": "GM0363",
+        "gender": "Vrouwen",
+        "age_band": "",
+        "age": 38,
+        "migration_background": "Niet-westerse migratieachtergrond",
+        "household_type": "Eenouderhuishouden",
+        "target_group_register": "nee",
+        "provision": "ja",
+        "provision_jobcoach": "ja",
+        "employed_1m": "ja",
+        "employed_6m": "nee",
+        "education_level": "medium",
+        "dutch_language_level": "b1_or_above",
+        "months_on_benefit": 30,
+        "recent_work_experience": "nee",
+    },
+    {
+        "person_key": "voorbeeld-002",
+        "year": 2019,
+        "municipality": "GM0363",
+        "gender": "Mannen",
+        "age_band": "45 tot AOW-leeftijd",
+        "migration_background": "Nederlandse achtergrond",
+        "household_type": "Eenpersoonshuishouden",
+        "target_group_register": "ja",
+        "provision": "nee",
+        "employed_1m": "nee",
+        "employed_6m": "nee",
+    },
 ]
 
 

@@ -40,9 +40,7 @@ class _Collector:
             value = None if values is None else str(values.iloc[pos])
             self.problems.append(Problem(row=int(pos) + self.row_offset, column=column, value=value, expected=expected, message=message))
         if len(positions) > 200:
-            self.problems.append(
-                Problem(row=None, column=column, value=None, expected=expected, message=f"{len(positions) - 200} more rows like these")
-            )
+            self.problems.append(Problem(row=None, column=column, value=None, expected=expected, message=f"{len(positions) - 200} more rows like these"))
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -174,12 +172,15 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
     elif "birth_date" in frame.columns:
         age = _age_from_birth_date(coll, frame["birth_date"], out["year"].fillna(0))
         bad_age = age.notna() & ((age < MIN_AGE) | (age > MAX_AGE))
-        coll.add(bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), f"an age between {MIN_AGE} and {MAX_AGE} in the reference year", "impossible age")
+        coll.add(
+            bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), f"an age between {MIN_AGE} and {MAX_AGE} in the reference year", "impossible age"
+        )
     if age is not None:
         a = age.astype("float64")
         derived = pd.Series(
             age_bands(a),
-            index=frame.index, dtype="string",
+            index=frame.index,
+            dtype="string",
         ).where(age.notna(), UNKNOWN)
         if "age_band" in out.columns:
             clash = (out["age_band"] != UNKNOWN) & (derived != UNKNOWN) & (out["age_band"] != derived)
@@ -204,7 +205,13 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
     coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m only where employed_1m is true", "employed 6 months without employed 1 month")
     for s in MICRODATA_COLUMNS:
         if s.name.startswith("provision_") and s.name in out.columns:
-            coll.add((out[s.name].fillna(False) & ~out["provision"]).to_numpy(), s.name, _text(frame[s.name]), "a provision type only where provision is true", "provision type without provision")
+            coll.add(
+                (out[s.name].fillna(False) & ~out["provision"]).to_numpy(),
+                s.name,
+                _text(frame[s.name]),
+                "a provision type only where provision is true",
+                "provision type without provision",
+            )
     dup = out.duplicated(["year", "person_key"], keep="first") & (key != "")
     coll.add(dup, "person_key", key, "one row per person per year", "duplicate person-year")
 
@@ -242,7 +249,13 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.D
             out[s.name] = counts[s.name]
     if "provision_employed" not in out.columns:
         out["provision_employed"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    for part, whole in (("provision", "population"), ("employed", "population"), ("sustained", "employed"), ("provision_employed", "provision"), ("provision_employed", "employed")):
+    for part, whole in (
+        ("provision", "population"),
+        ("employed", "population"),
+        ("sustained", "employed"),
+        ("provision_employed", "provision"),
+        ("provision_employed", "employed"),
+    ):
         over = (out[part] > out[whole]).fillna(False)
         coll.add(over, part, out[part].astype("string"), f"at most {whole} ({whole} ≤ its own total)", f"{part} larger than {whole}")
     dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES], keep="first")

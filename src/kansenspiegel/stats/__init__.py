@@ -1,8 +1,8 @@
 """Stage 3: statistics on counts — intervals, tests, false-discovery control, the metric table."""
 
 from kansenspiegel.stats._bounds import clopper_pearson, rate_interval, rate_range, two_proportion_bound
-from kansenspiegel.stats._interaction import main_effects_fit
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
+from kansenspiegel.stats._interaction import main_effects_fit
 from kansenspiegel.stats._metrics import DEFAULT_FAMILY, METRIC_COLUMNS, compute_metrics
 
 __all__ = [

@@ -33,7 +33,9 @@ def main_effects_fit(table: np.ndarray, levels: np.ndarray, n: np.ndarray, rate:
     cell (a deleted residual), so a deviating cell cannot pull its own expectation towards it;
     the cell and its expectation are then independent."""
     if leave_one_out:
-        return _leave_one_out(np.asarray(table, dtype=np.int64), np.asarray(levels, dtype=np.int64), np.asarray(n, dtype="float64"), np.asarray(rate, dtype="float64"))
+        return _leave_one_out(
+            np.asarray(table, dtype=np.int64), np.asarray(levels, dtype=np.int64), np.asarray(n, dtype="float64"), np.asarray(rate, dtype="float64")
+        )
     table = np.asarray(table, dtype=np.int64)
     levels = np.asarray(levels, dtype=np.int64)
     n = np.asarray(n, dtype="float64")

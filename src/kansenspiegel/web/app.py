@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import plotly
 import fastapi_offline
+import plotly
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -17,12 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kansenspiegel import __version__
 from kansenspiegel.disclosure import INTERNAL, PUBLIC
+from kansenspiegel.errors import UserError
+from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
+from kansenspiegel.views import OwnData, Published
 from kansenspiegel.web import api, pages
 from kansenspiegel.web.cache import ResponseCache
-from kansenspiegel.web.i18n import UserError
-from kansenspiegel.web.own import OwnData, OwnDataError
-from kansenspiegel.web.views import Dashboard, NotFound
 
 HERE = resources.files("kansenspiegel.web")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -57,14 +57,14 @@ def create_app(
     app = FastAPI(
         title="Kansenspiegel API",
         version=__version__,
-        description="Published (disclosure-controlled) figures of the equal-opportunities mirror. "
-        "Counts are rounded; small cells are suppressed (null).",
+        description="Published (disclosure-controlled) figures of the equal-opportunities mirror. Counts are rounded; small cells are suppressed (null).",
         docs_url=None,  # served below with local assets: the default page loads them from a CDN
         redoc_url=None,
     )
-    app.state.dashboard = Dashboard(mirror, INTERNAL if internal else PUBLIC)
-    app.state.public = Dashboard(mirror, PUBLIC) if internal else app.state.dashboard
-    app.state.own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
+    app.state.dashboard = Published(mirror, INTERNAL if internal else PUBLIC)
+    app.state.public = Published(mirror, PUBLIC) if internal else app.state.dashboard
+    own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
+    app.state.dashboard.own = app.state.public.own = app.state.own = own
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -108,13 +108,10 @@ def create_app(
             return HTMLResponse(body, status_code=status)
         return JSONResponse({"detail": message}, status_code=status)
 
-    @app.exception_handler(OwnDataError)
-    async def own_error(request: Request, exc: OwnDataError) -> Response:
-        return error(request, exc.status, exc.nl if dutch(request) else str(exc))
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> Response:
-        return error(request, 404, str(exc))
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        """The one handler of the product's errors: a page in its language, the API in English."""
+        return error(request, exc.status, exc.text("nl" if dutch(request) else "en"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -124,14 +121,17 @@ def create_app(
             parts.append(f"{where}: {e.get('msg')}")
         if wants_html(request):
             return error(request, 422, "; ".join(parts))
-        return JSONResponse({"detail": "; ".join(parts), "errors": [{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors()]}, status_code=422)
+        return JSONResponse(
+            {"detail": "; ".join(parts), "errors": [{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors()]}, status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if isinstance(exc, UserError) and dutch(request):
-            return error(request, exc.status_code, exc.nl)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            return error(request, 404, t("error.not_found", "nl" if dutch(request) else "en"))
         return error(request, exc.status_code, str(exc.detail))
 
+    app.include_router(api.view_router())
     app.include_router(api.router)
     app.include_router(pages.router)
     app.add_middleware(ResponseCache)  # outermost: cached answers keep their security headers

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-
-from fastapi import HTTPException
-
 from collections.abc import Callable
 
 from kansenspiegel.codes import DIFFERENCES, Label, Lang
@@ -155,12 +152,3 @@ def problem_text(text: str, lang: Lang) -> str:
         if m:
             return dutch.format(*(_WORDS_NL.get(g, g) for g in m.groups()))
     return _WORDS_NL.get(text, text)
-
-
-class UserError(HTTPException):
-    """An HTTP error a user meets on a page: English ``detail`` (the API), Dutch ``nl`` (the
-    pages show it unless ?lang=en)."""
-
-    def __init__(self, status: int, detail: str, nl: str) -> None:
-        super().__init__(status, detail)
-        self.nl = nl

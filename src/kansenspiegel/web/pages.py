@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
-
 import hmac
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATE_LABELS, DIFFERENCES, MOMENTS, NATIONAL_CODE, POPULATION_DEFINITION, SEP, TABLE_2_1_CHARACTERISTICS
-from kansenspiegel.geography import geo_level_of, geography_names, municipalities
-from kansenspiegel.web import downloads
-from kansenspiegel.web.api import GEO_PATTERN, Moment
+from kansenspiegel.codes import (
+    ALL,
+    BASE_MOMENTS,
+    CHARACTERISTIC_NAMES,
+    CHARACTERISTICS,
+    COVARIATE_LABELS,
+    DIFFERENCES,
+    MOMENTS,
+    NATIONAL_CODE,
+    POPULATION_DEFINITION,
+    SEP,
+    TABLE_2_1_CHARACTERISTICS,
+)
+from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
-from kansenspiegel.messages import t
-from kansenspiegel.web.i18n import READ_HELP, T, UserError, problem_text
-from kansenspiegel.reports import glossary
-from kansenspiegel.findings._text import EXPLAIN, SIGNAL
-from kansenspiegel.web.own import NAME_PATTERN, OwnData, OwnDataError, board_municipalities, comparison
+from kansenspiegel.geography import geo_level_of, geography_names, municipalities
+from kansenspiegel.messages import Lang, t
+from kansenspiegel.render import glossary
+from kansenspiegel.render.table import moment_name as moment_label
+from kansenspiegel.views import GEO_PATTERN, NAME_PATTERN, VIEWS, Finding, Moment, OwnData, Published, municipalities_of, ranked, records
+from kansenspiegel.views import own as own_view
+from kansenspiegel.views import quality as quality_view
+from kansenspiegel.views.compare import combination_choices, group_options
+from kansenspiegel.views.own import OwnParams
+from kansenspiegel.web import downloads
+from kansenspiegel.web.i18n import READ_HELP, T, problem_text
 from kansenspiegel.web.uploads import check_upload
-from kansenspiegel.findings import Finding
-from kansenspiegel.web.views import BASE_MOMENTS, Dashboard, NotFound, combination_choices, moment_label, records
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,19 +48,26 @@ GeoQ = Annotated[str, Query(pattern=GEO_PATTERN)]
 LangQ = Annotated[Literal["nl", "en"], Query()]
 
 PAGES = ("overview", "findings", "characteristics", "compare", "combinations", "municipality", "method", "upload")
-PATHS = {"overview": "/", "findings": "/findings", "characteristics": "/characteristics", "compare": "/compare", "combinations": "/combinations",
-         "municipality": "/municipality", "method": "/method", "upload": "/upload"}
+PATHS = {
+    "overview": "/",
+    "findings": "/findings",
+    "characteristics": "/characteristics",
+    "compare": "/compare",
+    "combinations": "/combinations",
+    "municipality": "/municipality",
+    "method": "/method",
+    "upload": "/upload",
+}
 #: How many findings the "Wat valt op" panel shows.
 PANEL = 5
 CSRF_COOKIE = "ks_csrf"
-NO_OWN_NL = "deze server heeft geen database voor eigen bestanden (start hem met --own-db)"
 
 
-def _board(request: Request) -> Dashboard:
-    return request.app.state.dashboard
+def _board(request: Request) -> Published:
+    return request.app.state.dashboard  # type: ignore[no-any-return]
 
 
-def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, path: str | None = None, **context: Any) -> HTMLResponse:
+def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, path: str | None = None, **context: Any) -> HTMLResponse:
     """A page; ``path`` is its own address when it is not one of `PATHS` (an own dataset)."""
     board = _board(request)
 
@@ -72,7 +92,9 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "state": state,
             "url": url,
             "download": lambda fmt: f"/download/{page}.{fmt}?" + urlencode({**{k: v for k, v in state.items() if v is not None}, "lang": lang}),
-            "report_link": lambda fmt: f"/report.{fmt}?" + urlencode({k: v for k, v in {"year": state.get("year"), "geo": state.get("geo"), "lang": lang}.items() if v is not None}),
+            "report_link": lambda fmt: (
+                f"/report.{fmt}?" + urlencode({k: v for k, v in {"year": state.get("year"), "geo": state.get("geo"), "lang": lang}.items() if v is not None})
+            ),
             "synthetic": board.mirror.synthetic,
             "internal": board.policy.exact,
             "years": board.years,
@@ -85,8 +107,8 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
             "fmt_pp": lambda v: fmt_pp(v, lang),
             "problem_text": lambda v: problem_text(v, lang),
             "glossary": glossary(lang),  # type: ignore[arg-type]
-            "signal": SIGNAL[lang],
-            "explain": EXPLAIN[lang],
+            "signal": t("finding.signal", lang),
+            "explain": t("finding.explain", lang),
             "differences": {k: t.label(lang) for k, t in DIFFERENCES.items()},
             "moment_label": lambda m: moment_label(m, lang),
             **context,
@@ -94,10 +116,8 @@ def _render(request: Request, page: str, lang: str, state: dict[str, Any], *, pa
     )
 
 
-def _year(board: Dashboard, year: int | None) -> int:
-    y = board.default_year if year is None else year
-    board.check(year=y)
-    return y
+def _year(board: Published, year: int | None) -> int:
+    return board.year(year)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -105,7 +125,7 @@ def overview(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, la
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    rows = records(board.funnel(y, geo))
+    rows = records(board.run("funnel", year=y, geography=geo))
     api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
     return _render(request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api, panel=_panel(board, y, geo, lang))
 
@@ -118,7 +138,7 @@ def characteristics(
     y = _year(board, year)
     board.check(geography=geo)
     board.check(geography=cmp)
-    frame = board.characteristics(y, geo, cmp, lang)
+    frame = board.run("characteristics", year=y, geography=geo, comparison=cmp, lang=lang)
     blocks = []
     for name in CHARACTERISTIC_NAMES:
         rows = records(frame[(frame.grouping == name) & (frame.moment == moment)])
@@ -144,11 +164,11 @@ def compare(
     grouping, _, code = group.partition(":")
     if grouping == ALL:
         code = ALL
-    frame = board.across(y, level, grouping, code or ALL, moment)
+    frame = board.run("compare", year=y, level=level, grouping=grouping, group=code or ALL, moment=moment)
     frame = frame.assign(value=frame.difference_vs_national_pp if metric == "difference" else 100 * frame.rate)
     frame = frame.sort_values("value" if sort == "value" else "name", na_position="last")
     api = "/api/v1/compare?" + urlencode({"year": y, "level": level, "grouping": grouping, "group": code or ALL, "moment": moment})
-    options = [(f"{o['grouping']}:{o['group']}" if o["grouping"] != ALL else "all:all", o["label"]) for o in board.group_options(lang)]
+    options = [(f"{o['grouping']}:{o['group']}" if o["grouping"] != ALL else "all:all", o["label"]) for o in group_options(lang)]
     state = {"year": y, "level": level, "group": group, "moment": moment, "metric": metric, "sort": sort}
     return _render(request, "compare", lang, state, rows=records(frame), api=api, group_options=options, metric=metric)
 
@@ -166,10 +186,18 @@ def combinations(
     y = _year(board, year)
     board.check(geography=geo)
     wanted = tuple(chars.split(SEP))
-    frame = board.combinations(y, geo, wanted, moment, lang)
+    frame = board.run("combinations", year=y, geography=geo, characteristics=",".join(wanted), moment=moment, lang=lang)
     api = "/api/v1/combinations?" + urlencode({"year": y, "geography": geo, "characteristics": ",".join(wanted), "moment": moment, "lang": lang})
     choices = [(SEP.join(c), " × ".join(CHARACTERISTICS[n].label(lang) for n in c)) for c in combination_choices()]
-    return _render(request, "combinations", lang, {"year": y, "geo": geo, "chars": SEP.join(c for c in CHARACTERISTIC_NAMES if c in wanted), "moment": moment}, rows=records(frame), api=api, choices=choices)
+    return _render(
+        request,
+        "combinations",
+        lang,
+        {"year": y, "geo": geo, "chars": SEP.join(c for c in CHARACTERISTIC_NAMES if c in wanted), "moment": moment},
+        rows=records(frame),
+        api=api,
+        choices=choices,
+    )
 
 
 @router.get("/municipality", response_class=HTMLResponse)
@@ -178,22 +206,32 @@ def municipality(request: Request, year: YearQ = None, geo: GeoQ = "GM0363", mom
     y = _year(board, year)
     board.check(geography=geo)
     if geo_level_of(geo) != "municipality":
-        raise NotFound(f"{geo} is not a municipality code (GMxxxx)")
+        raise not_found("error.not_municipality", code=geo)
     amr = municipalities().set_index("gm_code").loc[geo, "amr_code"]
-    funnel = records(board.funnel(y, geo))
+    funnel = records(board.run("funnel", year=y, geography=geo))
     m = moment if moment in BASE_MOMENTS else "employed"
-    here = board.characteristics(y, geo, amr, lang)
-    national = board.characteristics(y, geo, NATIONAL_CODE, lang)
+    here = board.run("characteristics", year=y, geography=geo, comparison=amr, lang=lang)
+    national = board.run("characteristics", year=y, geography=geo, comparison=NATIONAL_CODE, lang=lang)
     here = here.assign(rate_national=national.rate_comparison.to_numpy())
     blocks = []
-    for name in TABLE_2_1_CHARACTERISTICS + ("target_group_register",):
+    for name in (*TABLE_2_1_CHARACTERISTICS, "target_group_register"):
         rows = records(here[(here.grouping == name) & (here.moment == m)])
         if rows:
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": rows})
     api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
     gms = [g for g in board.geographies() if g["level"] == "municipality"]
-    return _render(request, "municipality", lang, {"year": y, "geo": geo, "moment": m}, funnel=funnel, blocks=blocks, amr=amr, api=api, municipalities=gms,
-                   panel=_panel(board, y, geo, lang))
+    return _render(
+        request,
+        "municipality",
+        lang,
+        {"year": y, "geo": geo, "moment": m},
+        funnel=funnel,
+        blocks=blocks,
+        amr=amr,
+        api=api,
+        municipalities=gms,
+        panel=_panel(board, y, geo, lang),
+    )
 
 
 def finding_link(f: Finding, lang: str) -> str:
@@ -202,11 +240,14 @@ def finding_link(f: Finding, lang: str) -> str:
     return PATHS[page] + "?" + urlencode({**params, "lang": lang})
 
 
-def _panel(board: Dashboard, year: int, geo: str, lang: str) -> dict[str, Any]:
+def _panel(board: Published, year: int, geo: str, lang: str) -> dict[str, Any]:
     """The "Wat valt op" panel: the top findings of an area, each with its link."""
-    found = board.findings(year, geo, lang)  # type: ignore[arg-type]
-    return {"entries": [{"f": f, "href": finding_link(f, lang)} for f in found[:PANEL]], "total": len(found),
-            "all": PATHS["findings"] + "?" + urlencode({"year": year, "geo": geo, "lang": lang})}
+    found = ranked(board, year, geo, lang)  # type: ignore[arg-type]
+    return {
+        "entries": [{"f": f, "href": finding_link(f, lang)} for f in found[:PANEL]],
+        "total": len(found),
+        "all": PATHS["findings"] + "?" + urlencode({"year": year, "geo": geo, "lang": lang}),
+    }
 
 
 @router.get("/findings", response_class=HTMLResponse)
@@ -215,7 +256,9 @@ def findings_page(
     year: YearQ = None,
     geo: GeoQ = NATIONAL_CODE,
     moment: Annotated[Literal["all", "provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"], Query()] = "all",
-    characteristic: Annotated[Literal["all", "gender", "age_band", "migration_background", "household_type", "target_group_register", "combinations"], Query()] = "all",
+    characteristic: Annotated[
+        Literal["all", "gender", "age_band", "migration_background", "household_type", "target_group_register", "combinations"], Query()
+    ] = "all",
     comparison: Annotated[Literal["all", "vs_rest", "vs_national"], Query()] = "all",
     lang: LangQ = "nl",
 ) -> HTMLResponse:
@@ -223,24 +266,34 @@ def findings_page(
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    found = board.findings(y, geo, lang)  # type: ignore[arg-type]
+    found = ranked(board, y, geo, lang)  # type: ignore[arg-type]
     shown = [f for f in found if finding_matches(f, moment, characteristic, comparison)]
     state = {"year": y, "geo": geo, "moment": moment, "characteristic": characteristic, "comparison": comparison}
-    characteristics = [("all", "Alle kenmerken" if lang == "nl" else "All characteristics")] + [(n, CHARACTERISTICS[n].label(lang)) for n in CHARACTERISTIC_NAMES]
-    characteristics.append(("combinations", "Alleen combinaties" if lang == "nl" else "Combinations only"))
-    comparisons = [("all", "Beide" if lang == "nl" else "Both"), ("vs_rest", T["vs_rest"](lang)), ("vs_national", T["vs_national"](lang))]
-    moments = [("all", "Alle momenten" if lang == "nl" else "All moments")] + [(m, moment_label(m, lang)) for m in MOMENTS]
+    characteristics = [("all", t("ui.all_characteristics", lang))] + [(n, CHARACTERISTICS[n].label(lang)) for n in CHARACTERISTIC_NAMES]
+    characteristics.append(("combinations", t("ui.combinations_only", lang)))
+    comparisons = [("all", t("ui.both", lang)), ("vs_rest", T["vs_rest"](lang)), ("vs_national", T["vs_national"](lang))]
+    moments = [("all", t("ui.all_moments", lang))] + [(m, moment_label(m, lang)) for m in MOMENTS]
     api = "/api/v1/findings?" + urlencode({"year": y, "geography": geo, "lang": lang})
-    return _render(request, "findings", lang, state, items=[{"f": f, "href": finding_link(f, lang), "rank": found.index(f) + 1} for f in shown],
-                   total=len(found), filters={"moment": moments, "characteristic": characteristics, "comparison": comparisons}, api=api)
+    return _render(
+        request,
+        "findings",
+        lang,
+        state,
+        items=[{"f": f, "href": finding_link(f, lang), "rank": found.index(f) + 1} for f in shown],
+        total=len(found),
+        filters={"moment": moments, "characteristic": characteristics, "comparison": comparisons},
+        api=api,
+    )
 
 
 def finding_matches(f: Finding, moment: str, characteristic: str, comparison: str) -> bool:
     """Whether a finding passes the filters of the findings page (``all`` passes everything)."""
     chars = f.grouping.split(SEP)
-    return ((moment == "all" or f.moment == moment)
-            and (characteristic == "all" or (characteristic == "combinations" and len(chars) > 1) or characteristic in chars)
-            and (comparison == "all" or comparison in f.comparisons))
+    return (
+        (moment == "all" or f.moment == moment)
+        and (characteristic == "all" or (characteristic == "combinations" and len(chars) > 1) or characteristic in chars)
+        and (comparison == "all" or comparison in f.comparisons)
+    )
 
 
 @router.get("/method", response_class=HTMLResponse)
@@ -248,23 +301,26 @@ def method(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    quality = board.quality(y, geo, lang)  # type: ignore[arg-type]
+    params = quality_view.QualityParams(year=y, geography=geo, lang=lang)
+    quality = quality_view.as_object(board.view("quality", params), board, params)
     definitions = [(moment_label("population", lang), POPULATION_DEFINITION(lang))] + [(mm.label(lang), mm.definition(lang)) for mm in MOMENTS.values()]
     characteristics = [(c.label(lang), [c.group_label(code, lang) for code in c.codes]) for c in CHARACTERISTICS.values()]
     covariates = [label(lang) for label in COVARIATE_LABELS.values()]
-    return _render(request, "method", lang, {"year": y, "geo": geo}, quality=quality, definitions=definitions, characteristics=characteristics, covariates=covariates)
+    return _render(
+        request, "method", lang, {"year": y, "geo": geo}, quality=quality, definitions=definitions, characteristics=characteristics, covariates=covariates
+    )
 
 
 @router.get("/report.{fmt}")
 def report(request: Request, fmt: Literal["pdf", "html", "xlsx"], year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang: LangQ = "nl") -> Response:
     """The report for the council of one area and year, always under the public policy."""
-    from kansenspiegel.reports import report_data, write_html, write_pdf, write_xlsx
+    from kansenspiegel.render import write_html, write_pdf, write_xlsx
+    from kansenspiegel.views import report_data
 
     board = request.app.state.public
     year = _year(board, year)
     board.check(geography=geo)
-    with board._lock:
-        data = report_data(board.mirror, geography=geo, year=year, lang=lang, policy=board.policy)
+    data = report_data(board, geography=geo, year=year, lang=lang)
     writer = {"pdf": write_pdf, "html": write_html, "xlsx": write_xlsx}[fmt]
     media = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
     with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
@@ -273,8 +329,24 @@ def report(request: Request, fmt: Literal["pdf", "html", "xlsx"], year: YearQ = 
     return Response(body, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="kansenspiegel-{geo}-{year}.{fmt}"'})
 
 
+@router.get("/download/view/{name}.{fmt}")
+def download_view(request: Request, name: str, fmt: Literal["csv", "xlsx"]) -> Response:
+    """Any registered published view as a file, its parameters in the query string (public
+    policy, as every download unless an internal server is asked for an internal export)."""
+    params = dict(request.query_params)
+    lang = "en" if params.pop("lang", "nl") == "en" else "nl"
+    board = _board(request)
+    board = board if (board.policy.exact and params.pop("export", "") == "internal") else request.app.state.public
+    params.pop("export", None)
+    if "lang" in VIEWS.get(name, VIEWS["funnel"]).params.model_fields:
+        params["lang"] = lang
+    return downloads.render_view(board, name, fmt, params, lang)  # type: ignore[arg-type]
+
+
 @router.get("/download/{view}.{fmt}")
-def download(request: Request, view: Literal["overview", "characteristics", "compare", "combinations", "municipality"], fmt: Literal["csv", "xlsx"]) -> Response:
+def download(
+    request: Request, view: Literal["overview", "characteristics", "compare", "combinations", "municipality", "findings"], fmt: Literal["csv", "xlsx"]
+) -> Response:
     params = dict(request.query_params)
     board = _board(request)
     internal_export = board.policy.exact and params.get("export") == "internal"
@@ -284,20 +356,28 @@ def download(request: Request, view: Literal["overview", "characteristics", "com
 def _csrf(request: Request, token: str) -> str:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, token):
-        raise UserError(403, "the form has expired or did not come from this site: reload the page and try again",
-                        "het formulier is verlopen of kwam niet van deze site: laad de pagina opnieuw en probeer het nog eens")
+        raise UserError("error.form_expired", 403)
     return cookie
 
 
 def _own(request: Request) -> OwnData | None:
-    return getattr(request.app.state, "own", None)
+    return _board(request).own  # type: ignore[no-any-return]
 
 
-def _upload_page(request: Request, lang: str, token: str, report: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _upload_page(request: Request, lang: Lang, token: str, report: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
     board = _board(request)
     own = _own(request)
-    response = _render(request, "upload", lang, {"year": board.default_year}, token=token, report=report, error=error,
-                       own_enabled=own is not None, own_datasets=own.datasets() if own is not None else [])
+    response = _render(
+        request,
+        "upload",
+        lang,
+        {"year": board.default_year},
+        token=token,
+        report=report,
+        error=error,
+        own_enabled=own is not None,
+        own_datasets=own.datasets() if own is not None else [],
+    )
     response.status_code = status
     return response
 
@@ -324,7 +404,7 @@ async def upload_check(
     cookie = _csrf(request, csrf)
     own = _own(request)
     if action == "load" and own is None:
-        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
+        raise not_found("error.no_own_db")
     loaded: list[str] = []
 
     def load(path: Path, report: Any) -> None:
@@ -334,43 +414,67 @@ async def upload_check(
 
     try:
         report = await check_upload(request, file, then=load if action == "load" else None)
-    except OwnDataError as exc:
-        return _upload_page(request, lang, cookie, error=exc.nl if lang == "nl" else str(exc), status=exc.status)
+    except UserError as exc:
+        return _upload_page(request, lang, cookie, error=exc.text(lang), status=exc.status)  # type: ignore[arg-type]
     if loaded:
         return RedirectResponse(f"/own/{loaded[0]}?lang={lang}", status_code=303)
     return _upload_page(request, lang, cookie, report=report)
 
 
 @router.get("/own/{name}", response_class=HTMLResponse)
-def own_page(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATTERN)], year: YearQ = None, geo: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
-             moment: Moment = "employed", lang: LangQ = "nl") -> HTMLResponse:
+def own_page(
+    request: Request,
+    name: Annotated[str, FastPath(pattern=NAME_PATTERN)],
+    year: YearQ = None,
+    geo: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
+    moment: Moment = "employed",
+    lang: LangQ = "nl",
+) -> HTMLResponse:
     """An own dataset: the municipality beside the reference AMR and country."""
     own = _own(request)
     if own is None:
-        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
+        raise not_found("error.no_own_db")
     ob = own.board(name)
-    gms = board_municipalities(ob)
+    gms = municipalities_of(ob)
     year = ob.default_year if year is None else year
     geo = geo or gms[0]
-    result = comparison(ob, _board(request), year=year, geography=geo, moment=moment, lang=lang)
-    rows = records(result["rows"])
+    params = OwnParams(name=name, year=year, geography=geo, moment=moment, lang=lang)
+    result = own_view.as_object(_board(request).view("own", params), _board(request), params)
+    rows = result["rows"]
     blocks = [{"name": n, "label": CHARACTERISTICS[n].label(lang), "rows": [r for r in rows if r["grouping"] == n]} for n in CHARACTERISTIC_NAMES]
     everyone = next((r for r in rows if r["grouping"] == ALL), None)
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = _render(request, "own", lang, {"year": year, "geo": geo, "moment": moment}, path=f"/own/{name}", dataset=name, own_years=ob.years, own_gms=gms,
-                       result=result, blocks=[b for b in blocks if b["rows"]], everyone=everyone, token=token, all_moments=[(m, moment_label(m, lang)) for m in MOMENTS])
+    response = _render(
+        request,
+        "own",
+        lang,
+        {"year": year, "geo": geo, "moment": moment},
+        path=f"/own/{name}",
+        dataset=name,
+        own_years=ob.years,
+        own_gms=gms,
+        result=result,
+        blocks=[b for b in blocks if b["rows"]],
+        everyone=everyone,
+        token=token,
+        all_moments=[(m, moment_label(m, lang)) for m in MOMENTS],
+    )
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
 
 
 @router.post("/own/{name}/delete")
-def own_delete(request: Request, name: Annotated[str, FastPath(pattern=NAME_PATTERN)], csrf: Annotated[str, Form()] = "",
-               lang: Annotated[Literal["nl", "en"], Form()] = "nl") -> RedirectResponse:
+def own_delete(
+    request: Request,
+    name: Annotated[str, FastPath(pattern=NAME_PATTERN)],
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[Literal["nl", "en"], Form()] = "nl",
+) -> RedirectResponse:
     """Delete an own dataset (and the own-data file when it was the last one)."""
     _csrf(request, csrf)
     own = _own(request)
     if own is None:
-        raise UserError(404, "this server has no own-data database (start it with --own-db)", NO_OWN_NL)
+        raise not_found("error.no_own_db")
     own.delete(name)
     return RedirectResponse(f"/upload?lang={lang}&deleted={name}", status_code=303)
 

@@ -9,9 +9,9 @@ from pathlib import Path, PurePath
 from fastapi import Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from kansenspiegel.errors import UserError
 from kansenspiegel.formatting import fmt_int
 from kansenspiegel.ingest import ValidationReport, validate_file
-from kansenspiegel.web.i18n import UserError, problem_text
 
 #: Largest upload accepted (bytes); a whole country's file belongs on the command line.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -30,8 +30,7 @@ async def check_upload(request: Request, file: UploadFile, then: Callable[[Path,
     name = PurePath((file.filename or "upload").replace("\\", "/")).name or "upload"
     suffix = PurePath(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise UserError(415, f"{name}: unsupported file type {suffix or '(none)'}; send a .csv, .xlsx or .parquet file",
-                        f"{name}: bestandstype {suffix or '(geen)'} wordt niet ondersteund; stuur een .csv-, .xlsx- of .parquet-bestand")
+        raise UserError("error.upload_type", 415, file=name, suffix=suffix or "-")
     with tempfile.TemporaryDirectory(prefix="kansenspiegel-") as tmp:
         target = Path(tmp) / f"upload{suffix}"
         size = 0
@@ -39,16 +38,14 @@ async def check_upload(request: Request, file: UploadFile, then: Callable[[Path,
             while chunk := await file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise UserError(413, f"{name}: larger than {limit // (1024 * 1024)} MiB; load big files with 'kansenspiegel ingest'",
-                                    f"{name}: groter dan {limit // (1024 * 1024)} MiB; lees grote bestanden in met 'kansenspiegel ingest'")
+                    raise UserError("error.upload_too_big", 413, file=name, mib=limit // (1024 * 1024))
                 out.write(chunk)
         report = await run_in_threadpool(validate_file, target, name=name)
         max_rows = getattr(request.app.state, "max_upload_rows", MAX_UPLOAD_ROWS)
         if report.rows > max_rows:
-            raise UserError(413, f"{name}: {report.rows:,} rows, more than {max_rows:,}; load big files with 'kansenspiegel ingest'",
-                            f"{name}: {fmt_int(report.rows)} rijen, meer dan {fmt_int(max_rows)}; lees grote bestanden in met 'kansenspiegel ingest'")
+            raise UserError("error.upload_rows", 413, file=name, rows=fmt_int(report.rows), limit=fmt_int(max_rows))
         if report.ok and then is not None:
             await run_in_threadpool(then, target, report)
     if not report.ok and report.problems and report.problems[0].message.startswith("the content is"):
-        raise UserError(415, f"{name}: {report.problems[0].message}", f"{name}: {problem_text(report.problems[0].message, 'nl')}")
+        raise UserError("error.upload_not_a_table", 415, file=name, problem=report.problems[0].message)
     return report

@@ -1,0 +1,39 @@
+"""Stage 7: published views — the only door to published figures.
+
+Each view (funnel, groups, characteristics, combinations, compare, quality, Table 2.1, findings,
+own-vs-reference) is one module that declares its parameters, columns and disclosure rule and
+registers itself in `VIEWS`; `Published` computes them for one mirror under one policy. The web
+pages, the JSON API, the downloads, the reports (`report_data`) and the CLI all read from here.
+"""
+
+from __future__ import annotations
+
+from kansenspiegel.findings import Finding
+from kansenspiegel.views import characteristics, combinations, compare, findings, funnel, groups, own, quality, table  # noqa: F401  (registers the views)
+from kansenspiegel.views._params import GEO_PATTERN, Moment
+from kansenspiegel.views._published import Published, area_chain, group_label, records
+from kansenspiegel.views._registry import VIEWS, Column, Params, View, register
+from kansenspiegel.views.findings import ranked
+from kansenspiegel.views.own import NAME_PATTERN, OwnData, municipalities_of
+from kansenspiegel.views.report import ReportData, report_data
+
+__all__ = [
+    "GEO_PATTERN",
+    "NAME_PATTERN",
+    "VIEWS",
+    "Column",
+    "Finding",
+    "Moment",
+    "OwnData",
+    "Params",
+    "Published",
+    "ReportData",
+    "View",
+    "area_chain",
+    "group_label",
+    "municipalities_of",
+    "ranked",
+    "records",
+    "register",
+    "report_data",
+]

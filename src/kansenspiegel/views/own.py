@@ -1,0 +1,236 @@
+"""A municipality's own client file: loaded into its own database file, shown beside the
+reference figures (its AMR and the country) of the dashboard's dataset, and deletable.
+
+The own data never goes into the reference database: it lives in a separate DuckDB file
+(``--own-db``), person keys hashed on ingest. The server opens that file read-write only when
+it holds data or something is loaded; deleting the last dataset removes the file.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE
+from kansenspiegel.disclosure import Policy, published_comparison, significant_digits
+from kansenspiegel.errors import UserError, not_found
+from kansenspiegel.geography import geography_names, municipalities
+from kansenspiegel.ingest import IngestResult, ingest_file
+from kansenspiegel.mirror import Mirror
+from kansenspiegel.store import Store
+from kansenspiegel.views._params import Language, Moment, Year
+from kansenspiegel.views._published import Published, group_label, records
+from kansenspiegel.views._registry import Params, View, columns, register
+from kansenspiegel.views.characteristics import ORDER
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+class OwnData:
+    """The own-data database of one server, with a `Published` door per dataset."""
+
+    def __init__(self, path: str | Path, policy: Policy) -> None:
+        self.path = Path(path)
+        self.policy = policy
+        self._store: Store | None = None
+        self._boards: dict[str, Published] = {}
+        self._lock = threading.RLock()
+
+    def _open(self, create: bool = False) -> Store | None:
+        if self._store is None and (create or self.path.exists()):
+            self._store = Store(self.path)
+        return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self._boards.clear()
+
+    def datasets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            store = self._open()
+            if store is None:
+                return []
+            frame = store.datasets()
+        out = []
+        for row in frame.sort_values("name").itertuples():
+            board = self.board(str(row.name))
+            out.append(
+                {
+                    "name": row.name,
+                    "years": [int(y) for y in str(row.years).split(",")],
+                    "rows": int(row.rows),
+                    "municipalities": municipalities_of(board),
+                    "loaded_at": str(row.loaded_at)[:19],
+                    "synthetic": bool(row.synthetic),
+                }
+            )
+        return out
+
+    def board(self, name: str) -> Published:
+        with self._lock:
+            if name not in self._boards:
+                store = self._open()
+                if store is None or name not in store.dataset_names():
+                    raise not_found("error.no_own_dataset", name=name)
+                self._boards[name] = Published(Mirror(store=store, dataset=name), self.policy)
+            return self._boards[name]
+
+    def load(self, path: Path, name: str, *, source: str) -> IngestResult:
+        """Load a validated file as dataset ``name`` (all or nothing)."""
+        if not re.match(NAME_PATTERN, name):
+            raise UserError("error.own_name_invalid", 400, name=name)
+        with self._lock:
+            store = self._open(create=True)
+            assert store is not None
+            if name in store.dataset_names():
+                raise UserError("error.own_name_in_use", 409, name=name)
+            result = ingest_file(store, path, dataset=name)
+            # the temporary path of the upload means nothing to the user: keep the uploaded name
+            store.set_source(name, source)
+            self._boards.pop(name, None)
+            return result
+
+    def delete(self, name: str) -> None:
+        """Remove a dataset; the file itself when it was the last one."""
+        with self._lock:
+            store = self._open()
+            if store is None or name not in store.dataset_names():
+                raise not_found("error.no_own_dataset", name=name)
+            with store.transaction():
+                store.delete_dataset(name)
+            store.checkpoint()
+            self._boards.pop(name, None)
+            if not store.dataset_names():
+                self.close()
+                for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+                    p.unlink(missing_ok=True)
+
+
+def municipalities_of(board: Published) -> list[str]:
+    return board.mirror.geographies("municipality")
+
+
+class OwnParams(Params):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Name of the own dataset")]
+    year: Year
+    geography: Annotated[str, Field(pattern=r"^GM\d{4}$", description="A municipality in the own dataset")]
+    moment: Moment = "employed"
+    lang: Language = "nl"
+
+
+def compute(reference: Published, p: OwnParams) -> pd.DataFrame:
+    """The own mirror of one municipality beside the reference figures of its AMR and the
+    country, per group of every single characteristic, at one moment.
+
+    Every number is published under each door's policy. The test of the own chance against the
+    national one is `disclosure.published_comparison` (a bound over every exact count
+    consistent with the published counts, the own file and the reference taken as independent
+    samples, Benjamini–Hochberg over the rows shown)."""
+    if reference.own is None:
+        raise not_found("error.no_own_db")
+    own: Published = reference.own.board(p.name)
+    own.check(year=p.year)
+    if p.geography not in municipalities_of(own):
+        raise not_found("error.own_not_in_dataset", code=p.geography, codes=", ".join(municipalities_of(own)))
+    if p.moment not in MOMENTS:
+        raise not_found("error.unknown_moment", moment=p.moment)
+    amr = municipalities().set_index("gm_code").loc[p.geography, "amr_code"]
+    wanted = lambda g: g[g.grouping.isin([ALL, *CHARACTERISTIC_NAMES]) & (g.moment == p.moment)]  # noqa: E731
+    rows = wanted(own.groups(p.year, p.geography)).drop(columns=["national_rate", "national_ci_low", "national_ci_high"])
+    has_reference = p.year in reference.years
+    cols = ["grouping", "group", "rate", "rate_ci_low", "rate_ci_high", "suppressed"]
+    for code, prefix in ((amr, "amr"), (NATIONAL_CODE, "national")):
+        if has_reference:
+            ref = wanted(reference.groups(p.year, code))[cols].rename(columns={c: f"{prefix}_{c}" for c in cols[2:]})
+            rows = rows.merge(ref, on=["grouping", "group"], how="left")
+        else:
+            for c in cols[2:]:
+                rows[f"{prefix}_{c}"] = np.nan
+    rows["difference_vs_national_pp"] = 100 * (rows["rate"] - rows["national_rate"])
+    q = np.full(len(rows), np.nan)
+    if has_reference:
+        keys = ["grouping", "group"]
+        national = rows[keys].merge(wanted(reference.groups(p.year, NATIONAL_CODE))[[*keys, "denominator", "count"]], on=keys, how="left")
+        q = published_comparison(rows, national, own.policy, reference.policy)
+    rows["q_value_vs_national"] = significant_digits(q)
+    rows["significant_vs_national"] = q < 0.05
+    rows["order"] = [-1 if g == ALL else ORDER.get((g, k), 999) for g, k in zip(rows.grouping, rows.group)]
+    rows["label"] = [group_label(g, k, p.lang) for g, k in zip(rows.grouping, rows.group)]
+    rows["characteristic_label"] = [CHARACTERISTICS[g].label(p.lang) if g != ALL else "" for g in rows.grouping]
+    return rows.sort_values("order")[[c.name for c in VIEW.columns]].reset_index(drop=True)
+
+
+class OwnComparison(BaseModel):
+    geography: str
+    name: str
+    amr: str
+    amr_name: str
+    year: int
+    moment: str
+    reference_dataset: str
+    reference_synthetic: bool
+    has_reference: bool
+    rows: list[dict[str, Any]]
+
+
+def as_object(rows: pd.DataFrame, reference: Published, p: OwnParams) -> dict[str, Any]:
+    amr = str(municipalities().set_index("gm_code").loc[p.geography, "amr_code"])
+    return {
+        "geography": p.geography,
+        "name": geography_names()[p.geography],
+        "amr": amr,
+        "amr_name": geography_names()[amr],
+        "year": p.year,
+        "moment": p.moment,
+        "reference_dataset": reference.mirror.dataset,
+        "reference_synthetic": reference.mirror.synthetic,
+        "has_reference": p.year in reference.years,
+        "rows": records(rows),
+    }
+
+
+VIEW = register(
+    View(
+        name="own",
+        summary="An own dataset's municipality beside the reference AMR and national figures",
+        params=OwnParams,
+        columns=columns(
+            "grouping:code",
+            "characteristic_label:text",
+            "group:code",
+            "label:text",
+            "population",
+            "denominator",
+            "count",
+            "rate:rate",
+            "rate_ci_low:rate",
+            "rate_ci_high:rate",
+            "amr_rate:rate",
+            "amr_rate_ci_low:rate",
+            "amr_rate_ci_high:rate",
+            "national_rate:rate",
+            "national_rate_ci_low:rate",
+            "national_rate_ci_high:rate",
+            "difference_vs_national_pp:pp",
+            "q_value_vs_national:p",
+            "significant_vs_national:flag",
+            "suppressed:flag",
+        ),
+        compute=compute,
+        page="own",
+        shape="object",
+        as_object=as_object,
+        object_model=OwnComparison,
+        tags=("own data",),
+        cache=False,
+    )
+)

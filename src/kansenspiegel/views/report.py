@@ -1,0 +1,79 @@
+"""Everything a report for the council shows, gathered once from the published views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kansenspiegel.codes import BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, Lang
+from kansenspiegel.disclosure import Policy
+from kansenspiegel.findings import Finding, unknown_shares
+from kansenspiegel.geography import geo_level_of, geography_names
+from kansenspiegel.views._published import Published, area_chain
+from kansenspiegel.views.characteristics import ORDER
+from kansenspiegel.views.findings import ranked
+
+
+@dataclass
+class ReportData:
+    geography: str
+    name: str
+    year: int
+    lang: Lang
+    synthetic: bool
+    chain: list[tuple[str, str]]  # (code, name): the area, its AMR, the country
+    funnel: pd.DataFrame  # the funnel view
+    groups: pd.DataFrame  # per characteristic group and base moment: the area beside the country
+    top: list[Finding]
+    combinations: list[Finding]
+    similar: pd.DataFrame  # areas of the same level with the most similar size
+    quality: dict[str, Any]
+    policy: Policy
+
+
+def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl", top: int = 8) -> ReportData:
+    """Everything a report shows, published under the door's policy."""
+    names = geography_names()
+    pub.check(year=year, geography=geography)
+    chain = area_chain(geography)
+    funnel = pub.run("funnel", year=year, geography=geography)
+    here = pub.groups(year, geography)
+    single = here[here.grouping.isin(CHARACTERISTIC_NAMES) & here.moment.isin(BASE_MOMENTS)]
+    groups = pub.with_national(single, year)
+    groups["order"] = [ORDER.get((g, k), 999) for g, k in zip(groups.grouping, groups.group)]
+    groups["characteristic"] = [CHARACTERISTICS[g].label(lang) for g in groups.grouping]
+    groups["label"] = [CHARACTERISTICS[g].group_label(k, lang) for g, k in zip(groups.grouping, groups.group)]
+    groups["difference_vs_national_pp"] = 100 * (groups.rate - groups.national_rate)
+    groups = groups.sort_values(["order", "moment"], key=lambda s: s.map({m: i for i, m in enumerate(BASE_MOMENTS)}) if s.name == "moment" else s)
+    found = list(ranked(pub, year, geography, lang))
+    combos = [f for f in found if "+" in f.grouping][:5]
+    # areas of the same level with the most similar number of people on benefit
+    similar = pd.DataFrame()
+    level = geo_level_of(geography)
+    if level in ("amr", "municipality"):
+        same = pub.run("compare", year=year, level=level, moment="employed")
+        same = same[~same.suppressed.astype(bool)].copy()
+        size = float(same.loc[same.geography == geography, "population"].iloc[0]) if (same.geography == geography).any() else np.nan
+        same["distance"] = (same.population.astype("float64") - size).abs()
+        similar = same.sort_values("distance").head(6)[["geography", "name", "population", "rate", "rate_ci_low", "rate_ci_high"]].copy()
+    # household type has no unknown group of its own (CBS counts it under 'other'): say so, not 0 %
+    unknown = {CHARACTERISTICS[c].label(lang): (share if CHARACTERISTICS[c].has_unknown else None) for c, share in unknown_shares(here).items()}
+    quality = {"unknown": unknown, "cells": len(here), "suppressed": int(here.suppressed.sum())}
+    return ReportData(
+        geography=geography,
+        name=names[geography],
+        year=year,
+        lang=lang,
+        synthetic=pub.mirror.synthetic,
+        chain=[(c, names[c]) for c in chain],
+        funnel=funnel,
+        groups=groups,
+        top=found[:top],
+        combinations=combos,
+        similar=similar,
+        quality=quality,
+        policy=pub.policy,
+    )
