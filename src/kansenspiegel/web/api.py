@@ -57,12 +57,13 @@ def _route(router: APIRouter, view: View) -> None:
 
     # the parameters are the view's model, read from the query string (real objects, not the
     # strings `from __future__ import annotations` would leave)
-    endpoint.__signature__ = inspect.Signature(
-        [  # type: ignore[attr-defined]
+    signature = inspect.Signature(
+        [
             inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
             inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[params_model, Query()]),
         ]
     )
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
     response_model = view.object_model if view.shape == "object" else list[view.row_model()]  # type: ignore[misc]
     router.add_api_route(
         f"/{view.name}",
