@@ -261,6 +261,13 @@ GEO_LEVELS: dict[str, Label] = {
 NATIONAL_CODE = "NL"
 
 
+def group_label(grouping: str, group: str, lang: Lang = "nl") -> str:
+    """A group's name: "Vrouwen", "Vrouwen · 45 tot AOW-leeftijd", or everyone ("Iedereen")."""
+    if grouping == ALL:
+        return Msg("ui.everyone")(lang)
+    return " · ".join(CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP), strict=True))
+
+
 def grouping_name(characteristics: tuple[str, ...] | list[str]) -> str:
     """Canonical name of a grouping: characteristics in canonical order joined by ``+``."""
     if not characteristics:

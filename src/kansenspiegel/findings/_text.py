@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kansenspiegel.codes import ALL, CHARACTERISTICS, SEP, Lang
+from kansenspiegel.codes import CHARACTERISTICS, SEP, Lang, group_label
 from kansenspiegel.formatting import fmt_int, fmt_number, fmt_pct
 from kansenspiegel.messages import LANGUAGES, t
 
@@ -19,12 +19,6 @@ SMALL = 50
 class Words:
     label: str
     text: str
-
-
-def group_label(grouping: str, group: str, lang: Lang) -> str:
-    if grouping == ALL:
-        return t("finding.everyone", lang)
-    return " · ".join(CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP)))
 
 
 def _pct(v: float, lang: Lang) -> str:

@@ -19,7 +19,7 @@ from kansenspiegel.codes import BASE_MOMENTS, DIFFERENCES, MOMENTS, Lang
 from kansenspiegel.findings._text import EXPLAIN, SIGNAL
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 from kansenspiegel.messages import t
-from kansenspiegel.render.table import moment_name
+from kansenspiegel.render.table import comparison_name, moment_name
 from kansenspiegel.views import ReportData
 from kansenspiegel.views.findings import VIEW as FINDINGS
 from kansenspiegel.views.funnel import VIEW as FUNNEL
@@ -143,7 +143,7 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
     for i, f in enumerate(data.top):
         entry = f.to_dict()
         find_rows.append(
-            [i + 1, *[t(f"ui.{entry[c]}", lang) if c == "kind" else moment_name(entry[c], lang) if c == "moment" else _num(entry[c]) for c in find_cols]]
+            [i + 1, *[comparison_name(entry[c], lang) if c == "kind" else moment_name(entry[c], lang) if c == "moment" else _num(entry[c]) for c in find_cols]]
         )
     sheets.append(
         (

@@ -12,7 +12,6 @@ import io
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import MOMENTS, POPULATION_LABEL
@@ -31,6 +30,11 @@ def moment_name(code: Any, lang: Lang) -> Any:
     return MOMENTS[code].label(lang) if code in MOMENTS else code
 
 
+def comparison_name(code: Any, lang: Lang) -> Any:
+    """A comparison (``vs_rest``, ``vs_national``) by its name; anything else as it is."""
+    return t(f"ui.{code}", lang) if code in ("vs_rest", "vs_national") else code
+
+
 def _labelled(frame: pd.DataFrame, view: View, lang: Lang, *, percent: bool) -> pd.DataFrame:
     """The rows with labelled headers and values at their published precision."""
     out = {}
@@ -39,12 +43,10 @@ def _labelled(frame: pd.DataFrame, view: View, lang: Lang, *, percent: bool) -> 
         header = column.label(lang)
         if column.kind == "moment":
             values = values.map(lambda v: moment_name(v, lang))
-        elif column.kind == "comparison" or column.name == "kind":
-            values = values.map(lambda v: t(f"ui.{v}", lang) if isinstance(v, str) and v in ("vs_rest", "vs_national") else v)
+        elif column.kind == "comparison":
+            values = values.map(lambda v: comparison_name(v, lang))
         elif column.kind == "list":
-            values = values.map(
-                lambda v: " | ".join(t(f"ui.{x}", lang) if x in ("vs_rest", "vs_national") else str(x) for x in v) if isinstance(v, (list, tuple)) else v
-            )
+            values = values.map(lambda v: " | ".join(comparison_name(x, lang) for x in v) if isinstance(v, (list, tuple)) else v)
         elif column.kind == "count":
             values = pd.Series(pd.array(pd.to_numeric(values, errors="coerce"), dtype="Float64").round(0).astype("Int64"), index=values.index)
         elif column.kind in DECIMALS:
@@ -96,10 +98,6 @@ def to_xlsx(frame: pd.DataFrame, view: View, lang: Lang, policy: Policy, synthet
 
 def to_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records(frame)
-
-
-def _nan_free(value: Any) -> Any:
-    return None if isinstance(value, float) and np.isnan(value) else value
 
 
 RENDERERS = {"csv": to_csv, "xlsx": to_xlsx}

@@ -8,10 +8,11 @@ pages, the JSON API, the downloads, the reports (`report_data`) and the CLI all 
 
 from __future__ import annotations
 
+from kansenspiegel.codes import group_label
 from kansenspiegel.findings import Finding
 from kansenspiegel.views import characteristics, combinations, compare, findings, funnel, groups, own, quality, table  # noqa: F401  (registers the views)
 from kansenspiegel.views._params import GEO_PATTERN, Moment
-from kansenspiegel.views._published import Published, area_chain, group_label, records
+from kansenspiegel.views._published import Published, area_chain, records
 from kansenspiegel.views._registry import VIEWS, Column, Params, View, register
 from kansenspiegel.views.findings import ranked
 from kansenspiegel.views.own import NAME_PATTERN, OwnData, municipalities_of

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from kansenspiegel.codes import ALL, CHARACTERISTICS, NATIONAL_CODE, SEP, Lang
+from kansenspiegel.codes import NATIONAL_CODE
 from kansenspiegel.disclosure import PUBLIC, Policy
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
-from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.views._registry import VIEWS, Params
 
@@ -48,13 +47,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 clean[str(k)] = v
         out.append(clean)
     return out
-
-
-def group_label(grouping: str, group: str, lang: Lang) -> str:
-    """A group's name: "Vrouwen", "Vrouwen · 45 tot AOW-leeftijd", or everyone."""
-    if grouping == ALL:
-        return t("ui.everyone", lang)
-    return " · ".join(CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP)))
 
 
 def area_chain(geography: str) -> list[str]:

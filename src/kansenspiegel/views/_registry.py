@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 #: How a column is rendered: a code (kept as is, or its label in labelled output), words, a
 #: published count (whole number), a chance (a fraction; percentage in labelled output), a
 #: difference in percentage points, a p- or q-value, a flag.
-Kind = Literal["code", "moment", "text", "count", "rate", "pp", "p", "flag", "number", "list"]
+Kind = Literal["code", "moment", "comparison", "text", "count", "rate", "pp", "p", "flag", "number", "list"]
 
 #: The JSON type of each kind (every value may be null: a suppressed cell).
 JSON_TYPES: dict[str, Any] = {
     "code": str,
     "moment": str,
+    "comparison": str,
     "text": str,
     "count": int,
     "rate": float,
@@ -81,9 +82,6 @@ class View:
     def row_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {c.name: (JSON_TYPES[c.kind] | None, None) for c in self.columns}
         return create_model(f"{self.name.title().replace('_', '')}Row", **fields)
-
-    def run(self, published: Published, **values: Any) -> pd.DataFrame:
-        return published.view(self.name, self.params(**values))
 
 
 VIEWS: dict[str, View] = {}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, group_label
 from kansenspiegel.views._params import Geo, Language, Year
-from kansenspiegel.views._published import Published, group_label
+from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Params, View, columns, register
 
 #: display order of every (characteristic, group)

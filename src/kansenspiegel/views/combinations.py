@@ -7,10 +7,10 @@ from typing import Annotated
 import pandas as pd
 from pydantic import Field
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, NATIONAL_CODE
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, NATIONAL_CODE, group_label
 from kansenspiegel.errors import not_found
 from kansenspiegel.views._params import Geo, Language, Moment, Year, characteristic_list, grouping_of
-from kansenspiegel.views._published import Published, group_label
+from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Column, Params, View, columns, register
 
 

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import Field
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, SEP, Lang
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, SEP, Lang, group_label
 from kansenspiegel.errors import not_found
 from kansenspiegel.geography import geography_names
 from kansenspiegel.views._params import Moment, Year
-from kansenspiegel.views._published import Published, group_label
+from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Params, View, columns, register
 
 

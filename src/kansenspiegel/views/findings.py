@@ -38,7 +38,7 @@ def compute(pub: Published, p: FindingsParams) -> pd.DataFrame:
 _KIND = {
     "geography": "code",
     "year": "count",
-    "kind": "code",
+    "kind": "comparison",
     "comparisons": "list",
     "grouping": "code",
     "group": "code",

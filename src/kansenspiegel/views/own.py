@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, group_label
 from kansenspiegel.disclosure import Policy, published_comparison, significant_digits
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.geography import geography_names, municipalities
@@ -25,7 +25,7 @@ from kansenspiegel.ingest import IngestResult, ingest_file
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.store import Store
 from kansenspiegel.views._params import Language, Moment, Year
-from kansenspiegel.views._published import Published, group_label, records
+from kansenspiegel.views._published import Published, records
 from kansenspiegel.views._registry import Params, View, columns, register
 from kansenspiegel.views.characteristics import ORDER
 

@@ -335,10 +335,12 @@ def download_view(request: Request, name: str, fmt: Literal["csv", "xlsx"]) -> R
     policy, as every download unless an internal server is asked for an internal export)."""
     params = dict(request.query_params)
     lang = "en" if params.pop("lang", "nl") == "en" else "nl"
+    internal_export = params.pop("export", "") == "internal"
+    if name not in VIEWS:
+        raise not_found("error.unknown_view", view=name)
     board = _board(request)
-    board = board if (board.policy.exact and params.pop("export", "") == "internal") else request.app.state.public
-    params.pop("export", None)
-    if "lang" in VIEWS.get(name, VIEWS["funnel"]).params.model_fields:
+    board = board if (board.policy.exact and internal_export) else request.app.state.public
+    if "lang" in VIEWS[name].params.model_fields:
         params["lang"] = lang
     return downloads.render_view(board, name, fmt, params, lang)  # type: ignore[arg-type]
 
