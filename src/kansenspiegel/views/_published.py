@@ -66,9 +66,7 @@ class Published:
         self.mirror = mirror
         self.policy = policy
         self._lock = threading.RLock()
-        self._cache: OrderedDict[tuple[str, Params], pd.DataFrame] = OrderedDict()
-        self._groups: dict[tuple[int, str], pd.DataFrame] = {}
-        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         #: the server's own-data database, if any (`views.own.OwnData`)
         self.own: Any = None
 
@@ -98,29 +96,23 @@ class Published:
         """The rows of view ``name`` for ``params`` (computed once, then from the cache)."""
         if name not in VIEWS:
             raise not_found("error.unknown_view", view=name)
-        key = (name, params)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        frame = VIEWS[name].compute(self, params)
-        if not VIEWS[name].cache:
-            return frame
-        with self._lock:
-            self._cache[key] = frame
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return frame
+        view = VIEWS[name]
+        if not view.cache:
+            return view.compute(self, params)
+        return self.memo(("view", name, params), lambda: view.compute(self, params))  # type: ignore[no-any-return]
 
     def memo(self, key: tuple[Any, ...], make: Any) -> Any:
-        """A value computed once per key (for views' building blocks that are not frames)."""
+        """A value computed once per key and kept (the most recent `CACHE_SIZE`): view results,
+        each area's published rows, findings."""
         with self._lock:
             if key in self._memo:
+                self._memo.move_to_end(key)
                 return self._memo[key]
         value = make()
         with self._lock:
             self._memo[key] = value
+            if len(self._memo) > CACHE_SIZE:
+                self._memo.popitem(last=False)
         return value
 
     def run(self, name: str, **values: Any) -> pd.DataFrame:
@@ -138,11 +130,12 @@ class Published:
     def groups(self, year: int, geography: str) -> pd.DataFrame:
         """Every published metric row (all groupings, all moments) of one area and year."""
         self.check(year=year, geography=geography)
-        key = (year, geography)
-        with self._lock:
-            if key not in self._groups:
-                self._groups[key] = self.mirror.published(year=year, geography=geography, policy=self.policy)
-            return self._groups[key]
+
+        def read() -> pd.DataFrame:
+            with self._lock:
+                return self.mirror.published(year=year, geography=geography, policy=self.policy)
+
+        return self.memo(("groups", year, geography), read)  # type: ignore[no-any-return]
 
     def across(self, **filters: Any) -> pd.DataFrame:
         """Published rows of one year filtered by level, grouping, group and moment (a map)."""
