@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.backends import BaseBackend
 
 DEFAULT_DB = "kansenspiegel.duckdb"
 #: Tables derived per dataset, in the order the data flows through them.
@@ -34,9 +36,26 @@ class Store:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no database at {self.path}; run 'kansenspiegel demo-data' or 'kansenspiegel ingest FILE' first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = ibis.duckdb.connect(str(self.path), read_only=read_only)
+        self._root = ibis.duckdb.connect(str(self.path), read_only=read_only)
+        self._owner = threading.get_ident()
+        self._local = threading.local()
         if not read_only:
             self._ensure_datasets_table()
+
+    @property
+    def con(self) -> BaseBackend:
+        """This thread's connection to the database. The thread that opened the store uses the
+        database's own connection; every other thread gets its own cursor of it (made on first
+        use, kept for the thread). One DuckDB connection must not run two queries at once, but
+        cursors of one connection may: so concurrent requests are safe by construction, without
+        a lock at every call site."""
+        if threading.get_ident() == self._owner:
+            return self._root
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = ibis.duckdb.from_connection(self._root.con.cursor())
+            self._local.con = con
+        return con
 
     def _ensure_datasets_table(self) -> None:
         if "datasets" not in self.con.list_tables():
@@ -109,7 +128,7 @@ class Store:
         self.con.con.execute("CHECKPOINT")
 
     def close(self) -> None:
-        self.con.disconnect()
+        self._root.disconnect()
 
     def __enter__(self) -> Store:
         return self
