@@ -87,7 +87,7 @@ MICRODATA_COLUMNS: tuple[ColumnSpec, ...] = (
         "provision",
         "bool",
         True,
-        "Received ≥ 1 SRG reintegration provision in the reference year or the next, during or after the benefit.",
+        "Received ≥ 1 SRG reintegration provision in the reference year and/or the next, during or after the benefit.",
         aliases=("voorziening",),
     ),
     *(
