@@ -101,8 +101,26 @@ def test_clear_errors(demo_2018_db: Path, args: list[str], message: str) -> None
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["table", "--year", "2018", "--db", str(tmp_path / "none.duckdb")])
-    assert result.exit_code == 2 and "no database at" in result.stderr
+    result = runner.invoke(app, ["table", "--year", "2018", "--db", str(tmp_path / "none.duckdb"), "--lang", "en"])
+    assert result.exit_code == 2 and "No database at" in result.stderr and "the path given" in result.stderr
+
+
+def test_first_run_says_where_it_looked_and_finds_the_demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without KANSENSPIEGEL_DB the CLI looks where start.sh builds the database; anywhere else
+    it says where it looked, why there, and which databases are nearby."""
+    from kansenspiegel.store import DEFAULT_DB
+
+    assert DEFAULT_DB == "data/kansenspiegel.duckdb"  # the file start.sh builds
+    monkeypatch.delenv("KANSENSPIEGEL_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere.duckdb").write_bytes(b"")
+    result = runner.invoke(app, ["findings", "--year", "2018"])
+    text = " ".join(result.stderr.split())
+    assert result.exit_code == 2
+    assert str(tmp_path / "data" / "kansenspiegel.duckdb") in text and "KANSENSPIEGEL_DB is niet gezet" in text, text
+    assert "elsewhere.duckdb" in text and "--db" in text and "demo-data" in text
+    monkeypatch.setenv("KANSENSPIEGEL_DB", str(tmp_path / "set.duckdb"))
+    assert "uit KANSENSPIEGEL_DB" in " ".join(runner.invoke(app, ["findings", "--year", "2018"]).stderr.split())
 
 
 def test_bad_file_exit_code_and_message(tmp_path: Path) -> None:
@@ -120,11 +138,31 @@ def test_validate_command_reports_without_loading(tmp_path: Path) -> None:
     broken.loc[0, "gender"] = "?x"
     broken.to_csv(bad, index=False)
     ok = runner.invoke(app, ["validate", str(good)])
-    assert ok.exit_code == 0 and "good.csv: OK — 20 rows (microdata)" in ok.stdout
+    assert ok.exit_code == 0 and "good.csv: in orde — 20 rijen (één rij per persoon), jaren 2018, 2019" in ok.stdout  # Dutch by default
+    ok_en = runner.invoke(app, ["validate", str(good), "--lang", "en"])
+    assert "good.csv: OK — 20 rows (one row per person), years 2018, 2019" in ok_en.stdout
+    dutch = runner.invoke(app, ["validate", str(bad)])
+    assert dutch.exit_code == 1 and "bad.csv: 1 probleem; er is niets ingelezen." in dutch.stdout
+    assert "rij 2, kolom 'gender': waarde '?x' — verwacht: een van " in dutch.stdout, dutch.stdout
+    assert not any(word in dutch.stdout for word in ("row", "expected", "problem(s)", "one of"))
     failed = runner.invoke(app, ["validate", str(bad), "--format", "json"])
     assert failed.exit_code == 1
     import json
 
     report = json.loads(failed.stdout)
     assert report["ok"] is False and report["problems"][0]["row"] == 2 and report["problems"][0]["column"] == "gender"
+    assert report["problems"][0]["expected_id"] == "one_of_labels" and report["problems"][0]["expected"].startswith("one of ")  # an id, and English words
     assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_help_texts_never_break_mid_sentence() -> None:
+    """The command list shows each command's first paragraph: it must be one whole sentence
+    (a line break inside it prints as a break in the middle of the sentence)."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        summary = (command.help or "").split("\n\n")[0]
+        assert summary and "\n" not in summary.strip() and summary.strip().endswith((".", ")", "?")), (name, summary)
+    listing = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    assert "disclosure\n" not in listing and "characteristics,\n" not in listing

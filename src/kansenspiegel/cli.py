@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.errors import UserError
 from kansenspiegel.ingest import IngestError, ingest_file, ingest_frame
+from kansenspiegel.messages import Lang as Language
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.store import DEFAULT_DB, Store
 
@@ -47,6 +48,10 @@ class Kind(str, Enum):
 class Lang(str, Enum):
     nl = "nl"
     en = "en"
+
+    @property
+    def code(self) -> Language:
+        return "en" if self is Lang.en else "nl"
 
 
 @contextmanager
@@ -142,19 +147,24 @@ def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to d
 def validate(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file to check")],
     format: Annotated[str, typer.Option(help="text or json")] = "text",
+    lang: Annotated[Lang, typer.Option(help="Report in Dutch or English")] = Lang.nl,
 ) -> None:
     """Check a file against the data contract without loading anything (the validation report)."""
     from kansenspiegel.ingest import validate_file
+    from kansenspiegel.messages import t, tn
 
     report = validate_file(file)
+    language = lang.code
     if format == "json":
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     elif report.ok:
-        sys.stdout.write(f"{report.file}: OK — {report.rows:,} rows ({report.kind}), years {', '.join(map(str, report.years))}\n")
+        rows = f"{report.rows:,}".replace(",", "." if language == "nl" else ",")
+        kind = t(f"problem.kind.{report.kind}", language)
+        sys.stdout.write(t("problem.ok", language, file=report.file, rows=rows, kind=kind, years=", ".join(map(str, report.years))) + "\n")
     else:
-        sys.stdout.write(f"{report.file}: {report.total_problems} problem(s)\n")
+        sys.stdout.write(f"{report.file}: " + tn("problem.count", report.total_problems, language) + "\n")
         for p in report.problems:
-            sys.stdout.write("  " + p.describe(report.file) + "\n")
+            sys.stdout.write("  " + p.describe(report.file, language) + "\n")
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -166,9 +176,12 @@ def datasets(db: DbOption = None) -> None:
         sys.stdout.write(store.datasets().to_csv(index=False))
 
 
-def _open(db: Path | None, dataset: str | None) -> Mirror:
+def _open(db: Path | None, dataset: str | None, lang: Language = "en") -> Mirror:
     try:
         return Mirror.open(db, dataset=dataset)
+    except UserError as exc:
+        _fail(exc.text(lang))
+        raise
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
         raise
@@ -184,8 +197,10 @@ def metrics(
     format: Annotated[Format | None, typer.Option(help="csv or parquet [default: from the file name]")] = None,
     internal: Annotated[bool, typer.Option("--internal", help="Exact counts, nothing suppressed (authorised analysts only; marked on every row)")] = False,
 ) -> None:
-    """Write the metric table (long format) as CSV or Parquet, published under the disclosure
-    policy (rounded, small and recoverable cells suppressed) unless --internal is given."""
+    """Write the metric table (long format) as CSV or Parquet, published under the disclosure policy.
+
+    Counts are rounded, and small cells and cells that would reveal them are suppressed, unless
+    --internal is given (exact values, marked as such on every row)."""
     import pandas as pd
 
     from kansenspiegel.disclosure import INTERNAL, PUBLIC
@@ -229,30 +244,28 @@ def findings(
     db: DbOption = None,
     dataset: DatasetOption = None,
     format: Annotated[FindingsFormat, typer.Option(help="text (plain language) or json (structured)")] = FindingsFormat.text,
-    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    lang: Annotated[Lang, typer.Option(help="Dutch or English")] = Lang.nl,
     top: Annotated[int, typer.Option(help="How many findings (0 = all)")] = 10,
 ) -> None:
-    """The deviations that matter in one area, biggest first, in plain language (published
-    figures only: suppressed cells never give a finding)."""
+    """The deviations that matter in one area, biggest first, in plain language.
+
+    Published figures only: a suppressed cell never gives a finding."""
     import json
 
     from kansenspiegel.messages import t
     from kansenspiegel.views import Published, ranked
 
-    if lang not in ("nl", "en"):
-        _fail("--lang must be nl or en")
-        raise typer.Exit(2)
-    mirror = _open(db, dataset)
+    mirror = _open(db, dataset, lang.code)
     try:
-        found = list(ranked(Published(mirror), year, geography.upper(), lang))[: top or None]  # type: ignore[arg-type]
+        found = list(ranked(Published(mirror), year, geography.upper(), lang.code))[: top or None]
     except UserError as exc:
-        _fail(exc.text(lang))  # type: ignore[arg-type]
+        _fail(exc.text(lang.code))
         raise
     if format is FindingsFormat.json:
         typer.echo(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
         return
     if not found:
-        typer.echo(t("ui.no_findings", lang))  # type: ignore[arg-type]
+        typer.echo(t("ui.no_findings", lang.code))
     for i, f in enumerate(found, 1):
         typer.echo(f"{i}. {f.text}")
         for c in f.caveats[:-2]:
@@ -262,7 +275,7 @@ def findings(
         typer.echo(found[0].caveats[-2])
         typer.echo(found[0].caveats[-1])
     if mirror.synthetic:
-        err.print(t("policy.synthetic", lang))  # type: ignore[arg-type]
+        err.print(t("policy.synthetic", lang.code))
 
 
 class ReportFormat(str, Enum):
@@ -277,33 +290,32 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write", metavar="<path>")],
     geography: Annotated[str, typer.Option(help="NL, an AMR code (AM12) or a municipality code (GM0363)")] = "NL",
     format: Annotated[ReportFormat | None, typer.Option(help="pdf, html or xlsx [default: from the file name]")] = None,
-    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    lang: Annotated[Lang, typer.Option(help="Dutch or English")] = Lang.nl,
     db: DbOption = None,
     dataset: DatasetOption = None,
 ) -> None:
-    """Write the report for the council of one area and year: summary, funnel, characteristics,
-    findings, combinations, similar areas, method and the disclosure policy (published figures only)."""
+    """Write the report for the council of one area and year (PDF, HTML or Excel).
+
+    Summary, funnel, characteristics, findings, combinations, similar areas, method and the
+    disclosure policy; published figures only."""
     from kansenspiegel.messages import t
     from kansenspiegel.render import write_html, write_pdf, write_xlsx
     from kansenspiegel.views import Published, report_data
 
-    if lang not in ("nl", "en"):
-        _fail("--lang must be nl or en")
-        raise typer.Exit(2)
     suffix = output.suffix.lower().lstrip(".")
     fmt = format or (ReportFormat(suffix) if suffix in ("pdf", "html", "xlsx") else None)
     if fmt is None:
         _fail(f"cannot tell the format from {output.name}: use --format pdf|html|xlsx")
         raise typer.Exit(2)
-    mirror = _open(db, dataset)
+    mirror = _open(db, dataset, lang.code)
     try:
-        data = report_data(Published(mirror), geography=geography.upper(), year=year, lang=lang)  # type: ignore[arg-type]
+        data = report_data(Published(mirror), geography=geography.upper(), year=year, lang=lang.code)
     except UserError as exc:
-        _fail(exc.text(lang))  # type: ignore[arg-type]
+        _fail(exc.text(lang.code))
         raise
     output.parent.mkdir(parents=True, exist_ok=True)
     {ReportFormat.pdf: write_pdf, ReportFormat.html: write_html, ReportFormat.xlsx: write_xlsx}[fmt](data, output)
-    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" " + t("policy.synthetic", lang) if mirror.synthetic else ""))  # type: ignore[arg-type]
+    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" " + t("policy.synthetic", lang.code) if mirror.synthetic else ""))
 
 
 @app.command()
@@ -325,16 +337,16 @@ def table(
     else:
         _fail(f"unknown characteristic {characteristic!r}; choose from {', '.join(CHARACTERISTIC_NAMES)} or all")
         raise AssertionError
-    mirror = _open(db, dataset)
+    mirror = _open(db, dataset, lang.code)
     try:
-        out = mirror.table(year=year, geography=geography.upper(), characteristics=chars, lang=lang.value)
+        out = mirror.table(year=year, geography=geography.upper(), characteristics=chars, lang=lang.code)
     except ValueError as exc:
         _fail(str(exc))
         raise
     if mirror.synthetic:
         from kansenspiegel.messages import t
 
-        err.print(t("policy.synthetic", lang.value))  # type: ignore[arg-type]
+        err.print(t("policy.synthetic", lang.code))
     sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
 
 
@@ -368,30 +380,30 @@ def view(
         raise typer.Exit(2)
     values: dict[str, str] = dict(p.split("=", 1) for p in (param or []) if "=" in p)
     if "lang" in VIEWS[name].params.model_fields:
-        values.setdefault("lang", lang.value)
-    mirror = _open(db, dataset)
+        values.setdefault("lang", lang.code)
+    mirror = _open(db, dataset, lang.code)
     board = Published(mirror)
     values.setdefault("year", str(board.default_year))
     try:
         frame = board.run(name, **values)
     except UserError as exc:
-        _fail(exc.text(lang.value))  # type: ignore[arg-type]
+        _fail(exc.text(lang.code))
         raise
     if format is ViewFormat.json:
         body = json.dumps(to_json(frame), ensure_ascii=False, indent=2).encode()
     elif format is ViewFormat.csv:
-        body = to_csv(frame, VIEWS[name], lang.value, board.policy, mirror.synthetic)  # type: ignore[arg-type]
+        body = to_csv(frame, VIEWS[name], lang.code, board.policy, mirror.synthetic)
     else:
         if output is None:
             _fail("--output is needed for xlsx")
             raise typer.Exit(2)
-        body = to_xlsx(frame, VIEWS[name], lang.value, board.policy, mirror.synthetic)  # type: ignore[arg-type]
+        body = to_xlsx(frame, VIEWS[name], lang.code, board.policy, mirror.synthetic)
     if output is None:
         sys.stdout.buffer.write(body)
     else:
         output.write_bytes(body)
     if mirror.synthetic:
-        err.print(t("policy.synthetic", lang.value))  # type: ignore[arg-type]
+        err.print(t("policy.synthetic", lang.code))
 
 
 @app.command()

@@ -19,7 +19,9 @@ class UserError(Exception):
         super().__init__(self.text("en"))
 
     def text(self, lang: Lang = "en") -> str:
-        return t(self.message_id, lang, **self.params)
+        """The message in ``lang``; a parameter that is itself words (a callable of the language,
+        such as a `Msg`) is put into the same language."""
+        return t(self.message_id, lang, **{k: (v(lang) if callable(v) else v) for k, v in self.params.items()})
 
 
 def not_found(message_id: str, /, **params: object) -> UserError:

@@ -1,6 +1,7 @@
 """The embedded DuckDB database: where it lives, its tables, and transactions.
 
-Default path: ``$KANSENSPIEGEL_DB`` if set, else ``kansenspiegel.duckdb`` in the current directory.
+Default path: ``$KANSENSPIEGEL_DB`` if set, else ``data/kansenspiegel.duckdb`` in the current
+directory (the file ``scripts/start.sh`` builds).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-DEFAULT_DB = "kansenspiegel.duckdb"
+from kansenspiegel.errors import UserError
+from kansenspiegel.messages import Msg, t
+
+DEFAULT_DB = "data/kansenspiegel.duckdb"
 #: Tables derived per dataset, in the order the data flows through them.
 DATA_TABLES = ("persons", "counts", "cube", "metrics", "suppression", "published")
 #: Tables rebuilt from the counts (`ingest.build`).
@@ -28,13 +32,36 @@ def default_db_path() -> Path:
     return Path(os.environ.get("KANSENSPIEGEL_DB", DEFAULT_DB))
 
 
+class NoDatabase(UserError, FileNotFoundError):
+    """A database to read does not exist: says where we looked, why there, and what is nearby."""
+
+    def __init__(self, path: Path, given: bool) -> None:
+        if given:
+            why = Msg("error.no_database_given")
+        elif "KANSENSPIEGEL_DB" in os.environ:
+            why = Msg("error.no_database_env")
+        else:
+            why = Msg("error.no_database_default")
+        nearby = sorted(
+            {
+                str(p)
+                for folder in (Path("."), Path("data"), path.parent)
+                if folder.is_dir()
+                for p in folder.glob("*.duckdb")
+                if not p.name.endswith("-own.duckdb")
+            }
+        )
+        found = (lambda lang: t("error.no_database_found", lang, files=", ".join(nearby))) if nearby else ""
+        super().__init__("error.no_database", 404, path=str(path.resolve()), why=why, found=found)
+
+
 class Store:
     """A DuckDB file holding datasets (persons or counts) and everything derived from them."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
-            raise FileNotFoundError(f"no database at {self.path}; run 'kansenspiegel demo-data' or 'kansenspiegel ingest FILE' first")
+            raise NoDatabase(self.path, given=path is not None)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._root = ibis.duckdb.connect(str(self.path), read_only=read_only)
         self._owner = threading.get_ident()

@@ -142,7 +142,7 @@ def test_upload_page_checks_a_file_and_stores_nothing(visit, tmp_path: Path, dem
     visit.page.set_input_files("#ctl-file", str(good))
     visit.page.get_by_role("button", name="Controleer", exact=True).click()
     visit.page.wait_for_selector("#report-ok")
-    assert "40 rijen (microdata)" in visit.page.locator("#report-ok").inner_text()
+    assert "40 rijen (één rij per persoon)" in visit.page.locator("#report-ok").inner_text()
     visit.page.set_input_files("#ctl-file", str(bad))
     visit.page.get_by_role("button", name="Controleer", exact=True).click()
     visit.page.wait_for_selector("#problems-table")

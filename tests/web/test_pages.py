@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -131,6 +133,28 @@ def test_upload_form_needs_its_csrf_token(client: TestClient) -> None:
     token = client.cookies.get("ks_csrf")
     checked = client.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html"})
     assert checked.status_code == 200 and 'id="problems-table"' in checked.text
+
+
+def test_upload_report_speaks_dutch_with_a_problem_in_every_row(client: TestClient) -> None:
+    """Three problems, one with a message of its own and two where the expectation says it all:
+    the count has the right plural, every row names its problem, no English word is left."""
+    from tests.conftest import make_persons
+
+    broken = make_persons(10).astype({"year": str})
+    broken.loc[1, "municipality"] = "GM9999"
+    broken.loc[2, "year"] = "twintig"
+    broken.loc[3, "year"] = "1700"
+    client.get("/upload")
+    page = client.post(
+        "/upload", files={"file": ("clients.csv", broken.to_csv(index=False).encode(), "text/csv")}, data={"csrf": client.cookies.get("ks_csrf")}
+    )
+    assert re.search(r'id="report-problems">\s*3 problemen; er is niets ingelezen.\s*<', page.text)
+    body = page.text.split('id="problems-table"')[1].split("</tbody>")[0].split("<tbody>")[1]
+    rows = [[html.unescape(td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)] for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    assert len(rows) == 3 and all(r[3] and r[4] for r in rows), rows
+    assert ["3", "municipality", "GM9999", "een CBS-gemeentecode van 2020, zoals GM0363", "een CBS-gemeentecode van 2020, zoals GM0363"] in rows
+    assert ["5", "year", "1700", "onmogelijke waarde", "een jaar tussen 2000 en 2100"] in rows, rows
+    assert not any(word in " ".join(map(" ".join, rows)) for word in ("expected", "whole number", "between", "impossible"))
 
 
 def test_template_downloads(client: TestClient) -> None:

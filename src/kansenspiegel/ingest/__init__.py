@@ -4,12 +4,13 @@ from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS
 from kansenspiegel.ingest._errors import IngestError, Problem
 from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame
 from kansenspiegel.ingest._read import read_table
-from kansenspiegel.ingest._report import ValidationReport, sniff, validate_file
+from kansenspiegel.ingest._report import CONTENT_PROBLEMS, ValidationReport, sniff, validate_file
 from kansenspiegel.ingest._template import template_frame, write_template
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
 
 __all__ = [
     "AGGREGATED_COLUMNS",
+    "CONTENT_PROBLEMS",
     "MICRODATA_COLUMNS",
     "IngestError",
     "IngestResult",

@@ -15,7 +15,7 @@ from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_T
 from kansenspiegel.cube import fine_counts, rollup
 from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
-from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._errors import IngestError, problem
 from kansenspiegel.ingest._read import read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
 from kansenspiegel.stats import compute_metrics
@@ -114,9 +114,7 @@ def ingest_frame(
     years = tuple(sorted(int(y) for y in clean["year"].unique()))
     exists = dataset in store.dataset_names()
     if exists and not replace:
-        raise IngestError(
-            source, [Problem(row=None, column=None, value=dataset, expected="a new dataset name, or --replace", message="dataset already exists")]
-        )
+        raise IngestError(source, [problem("new_dataset", "dataset_exists", value=dataset)])
     with store.transaction():
         if exists:
             store.delete_dataset(dataset)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._errors import IngestError, problem
 
 SUPPORTED = (".csv", ".txt", ".xlsx", ".parquet")
 
@@ -17,12 +17,10 @@ def read_table(path: Path) -> tuple[pd.DataFrame, int]:
     """Read a file; return the frame and the row number of its first data row (header = row 1)."""
     path = Path(path)
     if not path.exists():
-        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="an existing file", message="file not found")])
+        raise IngestError(path, [problem("existing_file", "file_not_found")])
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(
-            path, [Problem(row=None, column=None, value=suffix or "(none)", expected="a .csv, .xlsx or .parquet file", message="unsupported file type")]
-        )
+        raise IngestError(path, [problem("file_type", "unsupported_type", value=suffix or "-")])
     try:
         if suffix == ".parquet":
             return pd.read_parquet(path), 2  # numbered like a spreadsheet too: first record = row 2
@@ -33,13 +31,13 @@ def read_table(path: Path) -> tuple[pd.DataFrame, int]:
     except IngestError:
         raise
     except Exception as exc:  # a reader's own error: report it, never a traceback
-        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="a readable file", message=f"cannot read: {exc}")]) from exc
+        raise IngestError(path, [problem("readable", "cannot_read", error=str(exc))]) from exc
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
-        raise IngestError(path, [Problem(row=None, column=None, value=None, expected="a header row and data rows", message="the file is empty")])
+        raise IngestError(path, [problem("header_and_rows", "empty_file")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import detect_kind
 from kansenspiegel.ingest._read import read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
@@ -25,16 +25,20 @@ class ValidationReport(BaseModel):
     problems: list[Problem] = []
 
 
-def sniff(head: bytes, suffix: str) -> str | None:
+#: Problems with the content itself (the file is not the table its name says): message ids.
+CONTENT_PROBLEMS = ("not_this_type", "binary_not_csv")
+
+
+def sniff(head: bytes, suffix: str) -> Problem | None:
     """The problem with a file's content given its name, or None when the two agree."""
     suffix = suffix.lower()
     if suffix in SIGNATURES:
-        return None if head.startswith(SIGNATURES[suffix]) else f"the content is not a {suffix} file"
+        return None if head.startswith(SIGNATURES[suffix]) else problem("matching_content", "not_this_type", suffix=suffix)
     if suffix in (".csv", ".txt"):
         if any(head.startswith(sig) for sig in SIGNATURES.values()) or b"\x00" in head:
-            return "the content is binary, not a CSV text file"
+            return problem("matching_content", "binary_not_csv")
         return None
-    return f"unsupported file type {suffix or '(none)'}"
+    return problem("file_type", "unsupported_type", value=suffix or "-")
 
 
 def validate_file(path: str | Path, *, name: str | None = None) -> ValidationReport:
@@ -42,11 +46,12 @@ def validate_file(path: str | Path, *, name: str | None = None) -> ValidationRep
     path = Path(path)
     shown = name or path.name
     try:
-        problem = sniff(path.read_bytes()[:512], path.suffix) if path.exists() else None
-        if problem:
-            raise IngestError(
-                shown, [Problem(row=None, column=None, value=None, expected="a .csv, .xlsx or .parquet file whose content matches its name", message=problem)]
-            )
+        found = None
+        if path.exists():
+            with path.open("rb") as fh:
+                found = sniff(fh.read(512), path.suffix)
+        if found:
+            raise IngestError(shown, [found])
         frame, first_row = read_table(path)
         kind = detect_kind(frame)
         clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)

@@ -22,10 +22,12 @@ from kansenspiegel.ingest._contract import (
     MIN_YEAR,
     ColumnSpec,
 )
-from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._errors import IngestError, Problem, problem
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "t"}
 _FALSE = {"false", "0", "nee", "n", "no", "onwaar", "f"}
+#: Rows listed per check; the rest is one "n more rows like these" line (the total stays exact).
+SHOWN_PER_CHECK = 200
 _TOTAL = {"", "totaal", "total", "*", "alle", "all"}
 
 
@@ -33,14 +35,34 @@ _TOTAL = {"", "totaal", "total", "*", "alle", "all"}
 class _Collector:
     row_offset: int
     problems: list[Problem] = field(default_factory=list)
+    hidden: int = 0  # problems counted but not listed
 
-    def add(self, mask: np.ndarray | pd.Series, column: str, values: pd.Series | None, expected: str, message: str = "") -> None:
+    @property
+    def total(self) -> int:
+        return len(self.problems) - sum(1 for p in self.problems if p.message_id == "more_rows") + self.hidden
+
+    def add(
+        self,
+        mask: np.ndarray | pd.Series,
+        column: str,
+        values: pd.Series | None,
+        expected: str,
+        message: str | None = None,
+        terms: tuple[str, ...] = (),
+        **params: object,
+    ) -> None:
+        """Every row where ``mask`` holds is a problem: ``expected``/``message`` are catalogue ids."""
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-        for pos in positions[:200]:  # enough to show; the count stays exact
+        text = {k: str(v) for k, v in params.items()}
+        for pos in positions[:SHOWN_PER_CHECK]:  # enough to show; the count stays exact
             value = None if values is None else str(values.iloc[pos])
-            self.problems.append(Problem(row=int(pos) + self.row_offset, column=column, value=value, expected=expected, message=message))
-        if len(positions) > 200:
-            self.problems.append(Problem(row=None, column=column, value=None, expected=expected, message=f"{len(positions) - 200} more rows like these"))
+            row = int(pos) + self.row_offset
+            self.problems.append(Problem(row=row, column=column, value=value, expected_id=expected, message_id=message, params=text, terms=terms))
+        if len(positions) > SHOWN_PER_CHECK:
+            more = len(positions) - SHOWN_PER_CHECK
+            rest = {**text, "n": str(more)}
+            self.problems.append(Problem(row=None, column=column, value=None, expected_id=expected, message_id="more_rows", params=rest, terms=terms))
+            self.hidden += more
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -60,7 +82,7 @@ def _rename(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str) -> pd
         key = str(col).strip().lower().replace(" ", "_")
         target = lookup.get(key, key)
         if target in renamed.values():
-            problems.append(Problem(row=1, column=str(col), value=None, expected="each column once", message=f"duplicates column '{target}'"))
+            problems.append(problem("each_column_once", "duplicate_column", row=1, column=str(col), target=target))
         renamed[col] = target
     if problems:
         raise IngestError(file, problems)
@@ -91,7 +113,7 @@ def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool) ->
         mapped = mapped.where(low != "", unknown_target)
         bad = mapped.isna()
         out = mapped
-    coll.add(bad, name, text, "one of " + ", ".join(c.codes) + " (or a Dutch/English label)")
+    coll.add(bad, name, text, "one_of_labels", codes=", ".join(c.codes))
     return out.astype("string")
 
 
@@ -102,7 +124,7 @@ def _bool(coll: _Collector, raw: pd.Series, name: str, required: bool) -> pd.Ser
     is_true, is_false = low.isin(_TRUE), low.isin(_FALSE)
     empty = low == ""
     bad = ~(is_true | is_false | (empty & (not required)))
-    coll.add(bad, name, _text(raw), "true/false (also 1/0, ja/nee)" + ("" if not required else ", not empty"))
+    coll.add(bad, name, _text(raw), "true_false_required" if required else "true_false")
     out = pd.Series(is_true.to_numpy(), index=raw.index, dtype="boolean")
     return out.mask(empty) if not required else out.fillna(False).astype(bool)
 
@@ -118,9 +140,9 @@ def _integer(coll: _Collector, raw: pd.Series, name: str, low: int, high: int, r
         num = pd.to_numeric(text.str.replace(r"\.0$", "", regex=True), errors="coerce")
     not_int = num.isna() | (num != np.floor(num))
     bad_type = not_int & ~(empty & (not required))
-    coll.add(bad_type, name, text, f"a whole number ({what})")
+    coll.add(bad_type, name, text, "whole_number", terms=("what",), what=what)
     out_of_range = ~not_int & ((num < low) | (num > high))
-    coll.add(out_of_range, name, text, f"{what} between {low} and {high}", message="impossible value")
+    coll.add(out_of_range, name, text, "between", "impossible_value", terms=("what",), what=what, low=low, high=high)
     return num.where(~not_int).astype("Int64")
 
 
@@ -129,7 +151,7 @@ def _age_from_birth_date(coll: _Collector, raw: pd.Series, year: pd.Series) -> p
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     nl = pd.to_datetime(text, format="%d-%m-%Y", errors="coerce")
     dates = iso.fillna(nl)
-    coll.add(dates.isna(), "birth_date", text, "a date YYYY-MM-DD or DD-MM-YYYY")
+    coll.add(dates.isna(), "birth_date", text, "date")
     # age on 31 December of the reference year = year - birth year
     return (year.astype("float64") - dates.dt.year).astype("Int64")
 
@@ -139,26 +161,26 @@ def _check_required(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: st
     if missing:
         raise IngestError(
             file,
-            [Problem(row=1, column=m, value=None, expected="this column in the header", message="missing column") for m in missing],
+            [problem("column_in_header", "missing_column", row=1, column=m) for m in missing],
         )
 
 
 def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
     """Return the frame in canonical form, or raise `IngestError` listing every problem."""
     if len(frame) == 0:
-        raise IngestError(file, [Problem(row=None, column=None, value=None, expected="at least one data row", message="the file has no data rows")])
+        raise IngestError(file, [problem("data_row", "no_data_rows")])
     frame = _rename(frame.reset_index(drop=True), MICRODATA_COLUMNS, file)
     _check_required(frame, MICRODATA_COLUMNS, file)
     if not {"age_band", "age", "birth_date"} & set(frame.columns):
-        raise IngestError(file, [Problem(row=1, column="age_band", value=None, expected="age_band, age or birth_date", message="missing column")])
+        raise IngestError(file, [problem("age_columns", "missing_column", row=1, column="age_band")])
     coll = _Collector(row_offset)
     out = pd.DataFrame(index=frame.index)
     key = _text(frame["person_key"])
-    coll.add(key == "", "person_key", key, "a non-empty person key")
+    coll.add(key == "", "person_key", key, "person_key")
     out["person_key"] = key
-    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "a year")
+    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "year")
     gm = _text(frame["municipality"]).str.upper()
-    coll.add(~gm.isin(set(municipalities().gm_code)), "municipality", gm, "a 2020 CBS municipality code such as GM0363")
+    coll.add(~gm.isin(set(municipalities().gm_code)), "municipality", gm, "municipality_code")
     out["municipality"] = gm
 
     for name in CHARACTERISTIC_NAMES:
@@ -168,13 +190,11 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
 
     age = None
     if "age" in frame.columns:
-        age = _integer(coll, frame["age"], "age", MIN_AGE, MAX_AGE, False, "an age in years")
+        age = _integer(coll, frame["age"], "age", MIN_AGE, MAX_AGE, False, "age")
     elif "birth_date" in frame.columns:
         age = _age_from_birth_date(coll, frame["birth_date"], out["year"].fillna(0))
         bad_age = age.notna() & ((age < MIN_AGE) | (age > MAX_AGE))
-        coll.add(
-            bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), f"an age between {MIN_AGE} and {MAX_AGE} in the reference year", "impossible age"
-        )
+        coll.add(bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), "age_in_year", "impossible_age", low=MIN_AGE, high=MAX_AGE)
     if age is not None:
         a = age.astype("float64")
         derived = pd.Series(
@@ -184,7 +204,7 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
         ).where(age.notna(), UNKNOWN)
         if "age_band" in out.columns:
             clash = (out["age_band"] != UNKNOWN) & (derived != UNKNOWN) & (out["age_band"] != derived)
-            coll.add(clash.fillna(False), "age_band", _text(frame["age_band"]), "the band of the given age", "age_band does not match age")
+            coll.add(clash.fillna(False), "age_band", _text(frame["age_band"]), "band_of_age", "age_band_mismatch")
             out["age_band"] = out["age_band"].where(out["age_band"] != UNKNOWN, derived)
         else:
             out["age_band"] = derived
@@ -196,27 +216,27 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
     for s in MICRODATA_COLUMNS:
         if s.kind == "category" and s.name not in CHARACTERISTIC_NAMES and s.name in frame.columns:
             low = _text(frame[s.name]).str.lower().replace("", UNKNOWN)
-            coll.add(~low.isin(s.codes), s.name, _text(frame[s.name]), "one of " + ", ".join(s.codes))
+            coll.add(~low.isin(s.codes), s.name, _text(frame[s.name]), "one_of", codes=", ".join(s.codes))
             out[s.name] = low
     if "months_on_benefit" in frame.columns:
         out["months_on_benefit"] = _integer(coll, frame["months_on_benefit"], "months_on_benefit", 0, 600, False, "months")
 
     e1, e6 = out["employed_1m"], out["employed_6m"]
-    coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m only where employed_1m is true", "employed 6 months without employed 1 month")
+    coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m_needs_1m", "employed_6m_without_1m")
     for s in MICRODATA_COLUMNS:
         if s.name.startswith("provision_") and s.name in out.columns:
             coll.add(
                 (out[s.name].fillna(False) & ~out["provision"]).to_numpy(),
                 s.name,
                 _text(frame[s.name]),
-                "a provision type only where provision is true",
-                "provision type without provision",
+                "provision_type_needs_provision",
+                "provision_type_without_provision",
             )
     dup = out.duplicated(["year", "person_key"], keep="first") & (key != "")
-    coll.add(dup, "person_key", key, "one row per person per year", "duplicate person-year")
+    coll.add(dup, "person_key", key, "one_row_per_person", "duplicate_person_year")
 
     if coll.problems:
-        raise IngestError(file, coll.problems, total=_count(coll.problems))
+        raise IngestError(file, coll.problems, total=coll.total)
     out["year"] = out["year"].astype("int32")
     cols = ["person_key", "year", "municipality", *CHARACTERISTIC_NAMES]
     return out[cols + [c for c in out.columns if c not in cols]]
@@ -225,19 +245,19 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
 def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
     """Canonical counts: ``year, geo_level, geography, <characteristics or NA = total>, counts``."""
     if len(frame) == 0:
-        raise IngestError(file, [Problem(row=None, column=None, value=None, expected="at least one data row", message="the file has no data rows")])
+        raise IngestError(file, [problem("data_row", "no_data_rows")])
     frame = _rename(frame.reset_index(drop=True), AGGREGATED_COLUMNS, file)
     _check_required(frame, AGGREGATED_COLUMNS, file)
     coll = _Collector(row_offset)
     out = pd.DataFrame(index=frame.index)
-    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "a year")
+    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "year")
     geo = _text(frame["geography"]).str.upper()
     known = set(geography_names())
-    coll.add(~geo.isin(known), "geography", geo, "NL, an AMR code (AMxx) or a municipality code (GMxxxx) of 2020")
+    coll.add(~geo.isin(known), "geography", geo, "geography_code")
     level = pd.Series(np.where(geo == NATIONAL_CODE, "national", np.where(geo.str.startswith("AM"), "amr", "municipality")), index=frame.index)
     if level[geo.isin(known)].nunique() > 1:
         first = level.iloc[0]
-        coll.add((level != first) & geo.isin(known), "geography", geo, f"the same geography level in every row ({first})", "mixed levels")
+        coll.add((level != first) & geo.isin(known), "geography", geo, "same_level", "mixed_levels", terms=("level",), level=first)
     out["geo_level"] = level
     out["geography"] = geo
     for name in CHARACTERISTIC_NAMES:
@@ -245,7 +265,7 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.D
     counts = {}
     for s in AGGREGATED_COLUMNS:
         if s.kind == "count" and s.name in frame.columns:
-            counts[s.name] = _integer(coll, frame[s.name], s.name, 0, 10**9, s.required, "a count")
+            counts[s.name] = _integer(coll, frame[s.name], s.name, 0, 10**9, s.required, "count")
             out[s.name] = counts[s.name]
     if "provision_employed" not in out.columns:
         out["provision_employed"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
@@ -257,15 +277,10 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.D
         ("provision_employed", "employed"),
     ):
         over = (out[part] > out[whole]).fillna(False)
-        coll.add(over, part, out[part].astype("string"), f"at most {whole} ({whole} ≤ its own total)", f"{part} larger than {whole}")
+        coll.add(over, part, out[part].astype("string"), "at_most", "larger_than", part=part, whole=whole)
     dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES], keep="first")
-    coll.add(dup, "geography", geo, "one row per year, geography and group", "duplicate row")
+    coll.add(dup, "geography", geo, "one_row_per_group", "duplicate_row")
     if coll.problems:
-        raise IngestError(file, coll.problems, total=_count(coll.problems))
+        raise IngestError(file, coll.problems, total=coll.total)
     out["year"] = out["year"].astype("int32")
     return out
-
-
-def _count(problems: list[Problem]) -> int:
-    extra = sum(int(p.message.split()[0]) for p in problems if p.row is None and p.message.endswith("more rows like these"))
-    return len(problems) - sum(1 for p in problems if p.row is None and p.message.endswith("more rows like these")) + extra

@@ -56,6 +56,13 @@ def t(key: str, lang: Lang = "nl", /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def tn(key: str, n: int, lang: Lang = "nl", /, **params: object) -> str:
+    """A message that depends on a number: ``key.one`` for exactly 1, ``key.other`` otherwise
+    (Dutch and English both have these two forms); ``{n}`` is the number, Dutch-formatted."""
+    shown = f"{n:,}".replace(",", "." if lang == "nl" else ",")
+    return t(f"{key}.{'one' if n == 1 else 'other'}", lang, n=shown, **params)
+
+
 def has(key: str) -> bool:
     return key in catalogue("nl")
 
@@ -78,4 +85,4 @@ class Msg:
         return t(self.key, "en")
 
 
-__all__ = ["LANGUAGES", "Lang", "Msg", "catalogue", "has", "placeholders", "t"]
+__all__ = ["LANGUAGES", "Lang", "Msg", "catalogue", "has", "placeholders", "t", "tn"]

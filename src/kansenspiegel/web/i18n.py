@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from kansenspiegel.codes import DIFFERENCES, Label, Lang
+from kansenspiegel.codes import DIFFERENCES, Label
 from kansenspiegel.messages import t
 
 T: dict[str, Callable[..., str]] = {
@@ -88,67 +87,3 @@ READ_HELP: dict[str, Label] = {
     "method": Label("help.method"),
     "municipality": Label("help.municipality"),
 }
-
-
-#: Dutch texts of the validator's messages and expectations (English in the engine and CLI).
-#: Patterns are tried in order; ``{0}``, ``{1}`` are the groups of the match.
-_PROBLEM_NL: tuple[tuple[str, str], ...] = (
-    (r"missing column", "ontbrekende kolom"),
-    (r"duplicates column '(.+)'", "dubbele kolom '{0}'"),
-    (r"each column once", "elke kolom één keer"),
-    (r"this column in the header", "deze kolom in de kopregel"),
-    (r"impossible value", "onmogelijke waarde"),
-    (r"impossible age", "onmogelijke leeftijd"),
-    (r"age_band does not match age", "age_band past niet bij de leeftijd"),
-    (r"employed 6 months without employed 1 month", "6 maanden werk zonder 1 maand werk"),
-    (r"provision type without provision", "soort voorziening zonder voorziening"),
-    (r"duplicate person-year", "dubbele persoon in hetzelfde jaar"),
-    (r"duplicate row", "dubbele rij"),
-    (r"mixed levels", "verschillende niveaus door elkaar"),
-    (r"(\d+) more rows like these", "nog {0} rijen zoals deze"),
-    (r"the file has no data rows", "het bestand heeft geen gegevensrijen"),
-    (r"the file is empty", "het bestand is leeg"),
-    (r"file not found", "bestand niet gevonden"),
-    (r"unsupported file type", "bestandstype niet ondersteund"),
-    (r"cannot read: (.+)", "kan het bestand niet lezen: {0}"),
-    (r"the content is not a (\S+) file", "de inhoud is geen {0}-bestand"),
-    (r"the content is binary, not a CSV text file", "de inhoud is binair, geen CSV-tekstbestand"),
-    (r"(\w+) larger than (\w+)", "{0} groter dan {1}"),
-    (r"one of (.+) \(or a Dutch/English label\)", "een van {0} (of een Nederlandse/Engelse omschrijving)"),
-    (r"one of (.+)", "een van {0}"),
-    (r"true/false \(also 1/0, ja/nee\), not empty", "waar/onwaar (ook 1/0, ja/nee), niet leeg"),
-    (r"true/false \(also 1/0, ja/nee\)", "waar/onwaar (ook 1/0, ja/nee)"),
-    (r"a whole number \((.+)\)", "een geheel getal ({0})"),
-    (r"(.+) between (\S+) and (\S+)", "{0} tussen {1} en {2}"),
-    (r"a date YYYY-MM-DD or DD-MM-YYYY", "een datum JJJJ-MM-DD of DD-MM-JJJJ"),
-    (r"at least one data row", "minstens één gegevensrij"),
-    (r"age_band, age or birth_date", "age_band, age of birth_date"),
-    (r"a non-empty person key", "een ingevuld persoonsnummer"),
-    (r"a 2020 CBS municipality code such as GM0363", "een CBS-gemeentecode van 2020, zoals GM0363"),
-    (r"an age between (\d+) and (\d+) in the reference year", "een leeftijd tussen {0} en {1} in het peiljaar"),
-    (r"the band of the given age", "de leeftijdsklasse van de opgegeven leeftijd"),
-    (r"employed_6m only where employed_1m is true", "employed_6m alleen waar employed_1m waar is"),
-    (r"a provision type only where provision is true", "een soort voorziening alleen waar provision waar is"),
-    (r"one row per person per year", "één rij per persoon per jaar"),
-    (r"NL, an AMR code \(AMxx\) or a municipality code \(GMxxxx\) of 2020", "NL, een AMR-code (AMxx) of een gemeentecode (GMxxxx) van 2020"),
-    (r"the same geography level in every row \((.+)\)", "hetzelfde gebiedsniveau in elke rij ({0})"),
-    (r"at most (\S+) \((\S+) ≤ its own total\)", "hoogstens {0} ({1} ≤ het eigen totaal)"),
-    (r"one row per year, geography and group", "één rij per jaar, gebied en groep"),
-    (r"an existing file", "een bestaand bestand"),
-    (r"a \.csv, \.xlsx or \.parquet file whose content matches its name", "een .csv-, .xlsx- of .parquet-bestand waarvan de inhoud bij de naam past"),
-    (r"a \.csv, \.xlsx or \.parquet file", "een .csv-, .xlsx- of .parquet-bestand"),
-    (r"a readable file", "een leesbaar bestand"),
-    (r"a header row and data rows", "een kopregel en gegevensrijen"),
-)
-_WORDS_NL = {"a year": "een jaar", "an age in years": "een leeftijd in jaren", "months": "maanden", "a count": "een aantal"}
-
-
-def problem_text(text: str, lang: Lang) -> str:
-    """A validator message or expectation in the page's language."""
-    if lang != "nl" or not text:
-        return text
-    for pattern, dutch in _PROBLEM_NL:
-        m = re.fullmatch(pattern, text)
-        if m:
-            return dutch.format(*(_WORDS_NL.get(g, g) for g in m.groups()))
-    return _WORDS_NL.get(text, text)

@@ -29,7 +29,7 @@ from kansenspiegel.codes import (
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
-from kansenspiegel.messages import Lang, t
+from kansenspiegel.messages import Lang, t, tn
 from kansenspiegel.render import glossary
 from kansenspiegel.render.table import moment_name as moment_label
 from kansenspiegel.views import GEO_PATTERN, NAME_PATTERN, VIEWS, Finding, Moment, OwnData, Published, municipalities_of, ranked, records
@@ -38,7 +38,7 @@ from kansenspiegel.views import quality as quality_view
 from kansenspiegel.views.compare import combination_choices, group_options
 from kansenspiegel.views.own import OwnParams
 from kansenspiegel.web import downloads
-from kansenspiegel.web.i18n import READ_HELP, T, problem_text
+from kansenspiegel.web.i18n import READ_HELP, T
 from kansenspiegel.web.uploads import check_upload
 
 router = APIRouter(include_in_schema=False)
@@ -88,6 +88,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "other_lang": "en" if lang == "nl" else "nl",
             "T": {k: v(lang) for k, v in T.items()},
             "t": lambda key, **params: t(key, lang, **params),
+            "tn": lambda key, n, **params: tn(key, n, lang, **params),
             "help": READ_HELP[page](lang) if page in READ_HELP else "",
             "state": state,
             "url": url,
@@ -105,7 +106,6 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "fmt_int": lambda v: fmt_int(v, lang),
             "fmt_pct": lambda v: fmt_pct(v, lang),
             "fmt_pp": lambda v: fmt_pp(v, lang),
-            "problem_text": lambda v: problem_text(v, lang),
             "glossary": glossary(lang),  # type: ignore[arg-type]
             "signal": t("finding.signal", lang),
             "explain": t("finding.explain", lang),

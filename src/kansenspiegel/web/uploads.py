@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kansenspiegel.errors import UserError
 from kansenspiegel.formatting import fmt_int
-from kansenspiegel.ingest import ValidationReport, validate_file
+from kansenspiegel.ingest import CONTENT_PROBLEMS, ValidationReport, validate_file
 
 #: Largest upload accepted (bytes); a whole country's file belongs on the command line.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -46,6 +46,6 @@ async def check_upload(request: Request, file: UploadFile, then: Callable[[Path,
             raise UserError("error.upload_rows", 413, file=name, rows=fmt_int(report.rows), limit=fmt_int(max_rows))
         if report.ok and then is not None:
             await run_in_threadpool(then, target, report)
-    if not report.ok and report.problems and report.problems[0].message.startswith("the content is"):
-        raise UserError("error.upload_not_a_table", 415, file=name, problem=report.problems[0].message)
+    if not report.ok and report.problems and report.problems[0].message_id in CONTENT_PROBLEMS:
+        raise UserError("error.upload_not_a_table", 415, file=name, problem=report.problems[0].message_text)
     return report
