@@ -89,8 +89,8 @@ def browser():  # type: ignore[no-untyped-def]
 class Visit:
     """A page with its console errors and every request that tried to leave 127.0.0.1."""
 
-    def __init__(self, browser, base: str) -> None:  # type: ignore[no-untyped-def]
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, base: str, width: int = 1280) -> None:  # type: ignore[no-untyped-def]
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
@@ -126,3 +126,17 @@ def visit(browser, live_server):  # type: ignore[no-untyped-def]
     v = Visit(browser, live_server)
     yield v
     v.close()
+
+
+@pytest.fixture
+def visit_at(browser, live_server):  # type: ignore[no-untyped-def]
+    """``visit_at(390)``: a visit with a screen of that width (closed afterwards)."""
+    made: list[Visit] = []
+
+    def make(width: int) -> Visit:
+        made.append(Visit(browser, live_server, width))
+        return made[-1]
+
+    yield make
+    for v in made:
+        v.close()

@@ -181,3 +181,11 @@ def test_validate_upload_size_limit(demo_2018_db: Path) -> None:
     with TestClient(app) as c:
         response = _upload(c, "clients.csv", b"x" * 5000)
         assert response.status_code == 413 and "larger than" in response.json()["detail"]
+
+
+def test_every_endpoint_is_listed_once_in_the_docs(client: TestClient) -> None:
+    """Swagger UI lists an operation under each of its tags: one tag each, so none shows twice."""
+    spec = client.get("/openapi.json").json()
+    operations = [(path, method, op.get("tags", [])) for path, item in spec["paths"].items() for method, op in item.items()]
+    assert all(len(tags) == 1 for _, _, tags in operations), [o for o in operations if len(o[2]) != 1]
+    assert {tags[0] for path, _, tags in operations if path.startswith("/api/v1/own")} == {"own data"}

@@ -160,6 +160,9 @@ def test_upload_report_speaks_dutch_with_a_problem_in_every_row(client: TestClie
 def test_template_downloads(client: TestClient) -> None:
     csv = client.get("/template.csv")
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbfperson_key;year;municipality")
+    example = csv.content.decode("utf-8-sig").splitlines()[1].split(";")
+    assert example[:3] == ["voorbeeld-001", "2019", "GM0363"] and "38" in example and "30" in example
+    assert not any(cell.endswith(".0") for cell in example), example  # whole numbers stay whole
     assert client.get("/template.xlsx").content.startswith(b"PK")
 
 

@@ -101,3 +101,115 @@ def test_each_layer_imports_on_its_own(module: str) -> None:
 
     result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -- layout: what a council member sees on paper ------------------------------------------------
+LAYOUT_AREAS = {"NL": "nederland", "AM08": "rijk-van-nijmegen", GM: "nijmegen"}
+
+
+@pytest.fixture(scope="module")
+def reports(demo_2018_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """The PDF and HTML report of the country, a region and a municipality."""
+    folder = tmp_path_factory.mktemp("layout")
+    out = {}
+    for code, name in LAYOUT_AREAS.items():
+        paths = []
+        for fmt in ("pdf", "html"):
+            path = folder / f"{name}.{fmt}"
+            result = CliRunner().invoke(app, ["report", "--db", str(demo_2018_db), "--geography", code, "--year", "2018", "-o", str(path)])
+            assert result.exit_code == 0, result.output
+            paths.append(path)
+        out[code] = (paths[0], paths[1].read_text(encoding="utf-8"))
+    return out
+
+
+def _text_boxes(page: pypdfium2.PdfPage) -> list[tuple[float, float, float, float, str]]:
+    """Every run of text on a page with its box (left, bottom, right, top) in points."""
+    text = page.get_textpage()
+    boxes = []
+    for i in range(text.count_rects()):
+        left, bottom, right, top = text.get_rect(i)
+        words = text.get_text_bounded(left, bottom, right, top).strip()
+        if words:
+            boxes.append((left, bottom, right, top, words))
+    return boxes
+
+
+@pytest.mark.parametrize("code", list(LAYOUT_AREAS))
+def test_no_text_is_printed_over_other_text_on_any_page(reports, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Every page as an image (kept in test-artifacts/) and as text boxes: no two boxes overlap."""
+    from tests.web.conftest import ARTIFACTS
+
+    doc = pypdfium2.PdfDocument(str(reports[code][0]))
+    ARTIFACTS.mkdir(exist_ok=True)
+    for n in range(len(doc)):
+        doc[n].render(scale=1.3).to_pil().save(ARTIFACTS / f"report-{LAYOUT_AREAS[code]}-{n + 1}.png")
+        boxes = _text_boxes(doc[n])
+        assert len(boxes) > 10
+        clashes = [
+            (a[4][:25], b[4][:25])
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if min(a[2], b[2]) - max(a[0], b[0]) > 0.8 and min(a[3], b[3]) - max(a[1], b[1]) > 0.8
+        ]
+        assert not clashes, f"page {n + 1} of the {code} report: {clashes[:5]}"
+
+
+@pytest.mark.parametrize("code", list(LAYOUT_AREAS))
+def test_no_heading_is_left_alone_at_the_bottom_of_a_page(reports, code: str) -> None:  # type: ignore[no-untyped-def]
+    """A section heading is followed on its own page by at least two more lines of text."""
+    import re
+
+    html = reports[code][1]
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)]
+    doc = pypdfium2.PdfDocument(str(reports[code][0]))
+    seen = set()
+    for n in range(len(doc)):
+        boxes = sorted(_text_boxes(doc[n]), key=lambda b: -b[3])  # top to bottom
+        body = [b for b in boxes if b[1] > 40]  # above the page footer
+        lines = sorted({round(b[3]) for b in body}, reverse=True)
+        for heading in headings:
+            hits = [b for b in body if b[4] == heading]
+            for hit in hits:
+                seen.add(heading)
+                below = [y for y in lines if y < hit[1] - 1]
+                assert len(below) >= 2, f"'{heading}' stands at the bottom of page {n + 1} of the {code} report"
+    assert seen == set(headings)  # every heading was found (the check looked at all of them)
+
+
+@pytest.mark.parametrize("code", list(LAYOUT_AREAS))
+def test_chart_labels_stand_clear_of_bars_whiskers_and_markers(reports, code: str) -> None:  # type: ignore[no-untyped-def]
+    """In the SVG charts every percentage starts right of its row's lines (interval, national
+    marker) and every group name is whole and ends before the bars begin."""
+    import xml.etree.ElementTree as ET
+
+    html = reports[code][1]
+    for chart_id in ("chart-funnel", "chart-groups"):
+        svg = html[html.index(f'id="{chart_id}"') - 30 :]
+        svg = svg[svg.index("<svg") : svg.index("</svg>") + 6]
+        root = ET.fromstring(svg)
+        lines = [(float(e.get("x1")), float(e.get("x2")), float(e.get("y1")), float(e.get("y2"))) for e in root.iter("line") if e.get("x1")]
+        rects = [(float(e.get("x")), float(e.get("y")), float(e.get("height"))) for e in root.iter("rect")]
+        bars_start = min(x for x, _, _ in rects)
+        for text in root.iter("text"):
+            x, y, size, words = float(text.get("x")), float(text.get("y")), float(text.get("font-size")), text.text or ""
+            box = (x, x + 0.6 * size * len(words), y - size, y)
+            if words.endswith("%") and x > bars_start:
+                crossing = [ln for ln in lines if min(ln[2], ln[3]) < box[3] and max(ln[2], ln[3]) > box[2] and max(ln[0], ln[1]) > box[0] - 0.5]
+                assert not crossing, f"{chart_id} of {code}: '{words}' at x={x} crosses a line {crossing}"
+            elif x < bars_start and chart_id == "chart-groups" and text.get("font-weight") != "bold":
+                assert box[1] < bars_start, f"'{words}' runs into the bars"
+    assert "Huishoudtype: (On)gehuwde paren (met en zonder kinderen)</text>" in html  # whole, not cut off
+
+
+def test_report_tables_say_each_number_once(reports) -> None:  # type: ignore[no-untyped-def]
+    """The people on benefit per group stand in the first moment's table only; each moment's
+    table has the number who reached it; the country's report does not compare NL with NL."""
+    import re
+
+    for code, (_, html) in reports.items():
+        heads = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<table class="groups".*?<thead>(.*?)</thead>', html, re.S)]
+        assert len(heads) == 3
+        assert "In de bijstand" in heads[0] and not any("In de bijstand" in h for h in heads[1:])
+        assert all("Bereikt" in h for h in heads) and not any("Aantal" in h for h in heads)
+        assert all(("Nederland" in h) == (code != "NL") for h in heads), code

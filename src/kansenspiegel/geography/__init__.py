@@ -7,6 +7,8 @@ cartomap/nl, CC BY 4.0).
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -14,8 +16,22 @@ from typing import Any
 import pandas as pd
 
 from kansenspiegel.codes import NATIONAL_CODE
+from kansenspiegel.messages import Lang, t
 
-__all__ = ["REFERENCE_YEAR", "UNASSIGNED_AMR", "UNASSIGNED_NAME", "boundaries", "geo_level_of", "geography_names", "geojson", "municipalities", "regions"]
+__all__ = [
+    "ALIASES",
+    "REFERENCE_YEAR",
+    "UNASSIGNED_AMR",
+    "UNASSIGNED_NAME",
+    "boundaries",
+    "geo_level_of",
+    "geography_names",
+    "geojson",
+    "municipalities",
+    "regions",
+    "resolve",
+    "search",
+]
 
 REFERENCE_YEAR = 2020
 _DATA = resources.files("kansenspiegel.geography") / "data"
@@ -47,13 +63,80 @@ def regions() -> pd.DataFrame:
     return frame
 
 
-@lru_cache(maxsize=1)
-def geography_names() -> dict[str, str]:
-    """Name of every geography code: ``NL``, ``AMxx`` and ``GMxxxx``."""
-    names = {NATIONAL_CODE: "Nederland"}
+@lru_cache(maxsize=2)
+def geography_names(lang: Lang = "nl") -> dict[str, str]:
+    """Name of every geography code: ``NL``, ``AMxx`` and ``GMxxxx``. Municipalities and regions
+    keep their official (Dutch) names; the country and the unassigned area are named in ``lang``."""
+    names = {NATIONAL_CODE: t("geo.national", lang)}
     names.update(dict(zip(regions().amr_code, regions().amr_name)))
     names.update(dict(zip(municipalities().gm_code, municipalities().gm_name)))
+    names[UNASSIGNED_AMR] = t("geo.unassigned", lang)
     return names
+
+
+#: Names people use that are not the official CBS name (matched after normalising: case,
+#: accents, apostrophes and hyphens do not matter).
+ALIASES: dict[str, str] = {
+    "den haag": "GM0518",
+    "the hague": "GM0518",
+    "s gravenhage": "GM0518",
+    "den bosch": "GM0796",
+    "s hertogenbosch": "GM0796",
+    "netherlands": NATIONAL_CODE,
+    "the netherlands": NATIONAL_CODE,
+    "nederland": NATIONAL_CODE,
+    "heel nederland": NATIONAL_CODE,
+}
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[tuple[str, str], ...]:
+    """(normalised name or alias, code) for every area, official names first."""
+    entries = [(_norm(name), code) for code, name in geography_names("nl").items()]
+    entries += [(_norm(name), code) for code, name in geography_names("en").items() if code in (NATIONAL_CODE, UNASSIGNED_AMR)]
+    entries += [(_norm(code), code) for code in geography_names("nl")]
+    entries += [(alias, code) for alias, code in ALIASES.items()]
+    return tuple(entries)
+
+
+def _ranked(text: str) -> dict[str, int]:
+    wanted = _norm(text)
+    ranked: dict[str, int] = {}
+    if not wanted:
+        return ranked
+    for name, c in _index():
+        rank = 0 if name == wanted else 1 if name.startswith(wanted) else 2 if wanted in name else None
+        if rank is not None and rank < ranked.get(c, 9):
+            ranked[c] = rank
+    return ranked
+
+
+def resolve(text: str) -> str | None:
+    """The one area ``text`` means, or None when it names none or several: a code, a
+    suggestion (``Utrecht (GM0344)``), a single exact name or common name, or the only match."""
+    found = search(text, limit=2)
+    if len(found) == 1:
+        return found[0]
+    exact = [c for c, rank in _ranked(text).items() if rank == 0]
+    return exact[0] if len(exact) == 1 else None
+
+
+def search(text: str, limit: int = 10) -> list[str]:
+    """Area codes that match what a user typed, best first: a code (``GM0344``), a name as shown
+    in the suggestions (``Utrecht (GM0344)``), a name or a common name (``Den Haag``), or the
+    start or any part of a name (``Utre``). Exact matches come first, then names that start
+    with the text, then names that contain it; each group in the order of the area list."""
+    code = re.search(r"\b(NL|AM\d{2}|GM\d{4})\b", text.upper())
+    if code and code.group(1) in geography_names():
+        return [code.group(1)]
+    ranked = _ranked(text)
+    order = {c: i for i, c in enumerate(geography_names())}
+    return sorted(ranked, key=lambda c: (ranked[c], order[c]))[:limit]
 
 
 def geo_level_of(code: str) -> str:

@@ -48,7 +48,9 @@ EXAMPLE_ROWS = [
 def template_frame() -> pd.DataFrame:
     """Every contract column (birth_date left out: give age_band or age), with two example rows."""
     columns = [s.name for s in MICRODATA_COLUMNS if s.name != "birth_date"]
-    return pd.DataFrame(EXAMPLE_ROWS, columns=columns).fillna("")
+    # built cell by cell as objects: a whole number stays a whole number (38, not 38.0) and an
+    # empty cell stays empty, in the CSV and as a number in the XLSX
+    return pd.DataFrame([{c: row.get(c, "") for c in columns} for row in EXAMPLE_ROWS], columns=columns, dtype=object)
 
 
 def code_lists() -> pd.DataFrame:

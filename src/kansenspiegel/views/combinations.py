@@ -7,7 +7,7 @@ from typing import Annotated
 import pandas as pd
 from pydantic import Field
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, NATIONAL_CODE, group_label
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, SEP, group_label
 from kansenspiegel.errors import not_found
 from kansenspiegel.views._params import Geo, Language, Moment, Year, characteristic_list, grouping_of
 from kansenspiegel.views._published import Published
@@ -35,6 +35,10 @@ def compute(pub: Published, p: CombinationsParams) -> pd.DataFrame:
     for c in CHARACTERISTIC_NAMES:
         if c not in chars:
             rows[c] = None  # the columns are the same for every combination
+    # in display order: each characteristic's groups as the code list has them (≤ 26, 27–45, 45+)
+    position = {c: {code: i for i, code in enumerate(CHARACTERISTICS[c].codes)} for c in chars}
+    key = pd.DataFrame({c: rows[c].map(position[c]).fillna(999) for c in grouping.split(SEP)}, index=rows.index)
+    rows = rows.loc[key.sort_values(list(key.columns), kind="stable").index]
     return rows[[c.name for c in VIEW.columns]].reset_index(drop=True)
 
 

@@ -80,7 +80,7 @@ def _route(router: APIRouter, view: View) -> None:
 def view_router() -> APIRouter:
     """A route for every registered view (built per app, so a view registered later is served
     too); own data has its dataset name in the path (below)."""
-    views = APIRouter(prefix="/api/v1", tags=["mirror"])
+    views = APIRouter(prefix="/api/v1")  # each view names its own tags
     for view in VIEWS.values():
         if view.name != "own":
             _route(views, view)
@@ -97,7 +97,11 @@ async def validate(request: Request, file: Annotated[UploadFile, File(descriptio
     return await check_upload(request, file)
 
 
-@router.get("/own", summary="Own client files loaded into this server's own-data database", tags=["own data"])
+#: Own data has its own router and tag, so /docs lists each of its endpoints once.
+own_router = APIRouter(prefix="/api/v1", tags=["own data"])
+
+
+@own_router.get("/own", summary="Own client files loaded into this server's own-data database")
 def own_datasets(request: Request) -> list[dict[str, Any]]:
     from kansenspiegel.errors import not_found
 
@@ -107,7 +111,7 @@ def own_datasets(request: Request) -> list[dict[str, Any]]:
     return own.datasets()  # type: ignore[no-any-return]
 
 
-@router.get("/own/{name}/compare", summary=VIEWS["own"].summary, tags=["own data"], response_model=OwnComparison)
+@own_router.get("/own/{name}/compare", summary=VIEWS["own"].summary, response_model=OwnComparison)
 def own_compare(
     request: Request,
     name: Annotated[str, FastPath(pattern=NAME_PATTERN, description="Name of the own dataset")],

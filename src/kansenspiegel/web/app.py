@@ -131,8 +131,11 @@ def create_app(
             return error(request, 404, t("error.not_found", "nl" if dutch(request) else "en"))
         return error(request, exc.status_code, str(exc.detail))
 
+    app.add_exception_handler(pages.AreaRedirect, pages.area_redirect)
+    app.add_exception_handler(pages.AreaChoice, pages.area_choice)
     app.include_router(api.view_router())
     app.include_router(api.router)
+    app.include_router(api.own_router)
     app.include_router(pages.router)
     app.add_middleware(ResponseCache)  # outermost: cached answers keep their security headers
     return app

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -28,7 +29,7 @@ from kansenspiegel.codes import (
 )
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
-from kansenspiegel.geography import geo_level_of, geography_names, municipalities
+from kansenspiegel.geography import ALIASES, geo_level_of, geography_names, municipalities, resolve, search
 from kansenspiegel.messages import Lang, t, tn
 from kansenspiegel.render import glossary
 from kansenspiegel.render.table import moment_name as moment_label
@@ -46,6 +47,69 @@ router = APIRouter(include_in_schema=False)
 YearQ = Annotated[int | None, Query(ge=2000, le=2100)]
 GeoQ = Annotated[str, Query(pattern=GEO_PATTERN)]
 LangQ = Annotated[Literal["nl", "en"], Query()]
+
+
+class AreaRedirect(Exception):
+    """What a user typed names one area: go to the same page with its code in the address."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+class AreaChoice(Exception):
+    """What a user typed names several areas, or none: the page asks which one."""
+
+    def __init__(self, param: str, text: str, codes: list[str]) -> None:
+        self.param, self.text, self.codes = param, text, codes
+
+
+class Area:
+    """A page's area parameter. A code (``GM0344``) is used as it is; anything else is what a
+    user typed in the search field (``Den Haag``, ``Utrecht (GM0344)``, ``utre``): one area →
+    the same address with its code (bookmarkable); several or none → a page to choose from."""
+
+    def __init__(self, param: str = "geo", default: str = NATIONAL_CODE) -> None:
+        self.param, self.default = param, default
+
+    def __call__(self, request: Request) -> str:
+        raw = request.query_params.get(self.param, "").strip()[:100]
+        if not raw:
+            return self.default
+        if re.fullmatch(GEO_PATTERN, raw):
+            return raw
+        code = resolve(raw)
+        if code is not None:
+            raise AreaRedirect(_same_page(request, **{self.param: code}))
+        raise AreaChoice(self.param, raw, search(raw, limit=20))
+
+
+def _same_page(request: Request, **changes: str) -> str:
+    """This page's address (relative: right behind any proxy) with some parameters changed."""
+    return request.url.path + "?" + urlencode({**request.query_params, **changes})
+
+
+GeoArea = Annotated[str, Depends(Area("geo"))]
+CmpArea = Annotated[str, Depends(Area("cmp"))]
+MineArea = Annotated[str, Depends(Area("mine", default=""))]
+
+
+def area_redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AreaRedirect)
+    return RedirectResponse(exc.url, status_code=303)
+
+
+def area_choice(request: Request, exc: Exception) -> Response:
+    """Which area did you mean? Links to the same page with each candidate's code."""
+    assert isinstance(exc, AreaChoice)
+    lang: Lang = "en" if request.query_params.get("lang") == "en" else "nl"
+    page = next((name for name, path in PATHS.items() if path == request.url.path), "overview")
+    names = geography_names(lang)
+    options = [(names[c], c, _same_page(request, **{exc.param: c})) for c in exc.codes]
+    board = _board(request)
+    year = request.query_params.get("year")
+    state = {"year": board.year(int(year)) if year and year.isdigit() else board.default_year}
+    return _render(request, "choose", lang, state, title_page=page, text=exc.text, options=options, status=404 if not options else 200)
+
 
 PAGES = ("overview", "findings", "characteristics", "compare", "combinations", "municipality", "method", "upload")
 PATHS = {
@@ -67,9 +131,14 @@ def _board(request: Request) -> Published:
     return request.app.state.dashboard  # type: ignore[no-any-return]
 
 
-def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, path: str | None = None, **context: Any) -> HTMLResponse:
+def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, path: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:
     """A page; ``path`` is its own address when it is not one of `PATHS` (an own dataset)."""
     board = _board(request)
+    names = geography_names(lang)
+    aliases: dict[str, list[str]] = {}
+    for alias, code in ALIASES.items():
+        if " " in alias and not alias.startswith(("s ", "the ", "heel ")) and code != NATIONAL_CODE:
+            aliases.setdefault(code, []).append(alias.title())
 
     def url(target: str, **changes: Any) -> str:
         params = {**state, "lang": lang, **changes}
@@ -82,7 +151,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
         request,
         f"{page}.html",
         {
-            "page": page,
+            "page": context.pop("title_page", page),
             "pages": PAGES,
             "lang": lang,
             "other_lang": "en" if lang == "nl" else "nl",
@@ -100,7 +169,8 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "internal": board.policy.exact,
             "years": board.years,
             "geos": geos,
-            "names": geography_names(),
+            "names": names,
+            "aliases": aliases,
             "moments": [(m, moment_label(m, lang)) for m in BASE_MOMENTS],
             "all_moments": [(m, moment_label(m, lang)) for m in MOMENTS],
             "fmt_int": lambda v: fmt_int(v, lang),
@@ -113,6 +183,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "moment_label": lambda m: moment_label(m, lang),
             **context,
         },
+        status_code=status,
     )
 
 
@@ -121,7 +192,7 @@ def _year(board: Published, year: int | None) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang: LangQ = "nl") -> HTMLResponse:
+def overview(request: Request, geo: GeoArea, year: YearQ = None, lang: LangQ = "nl") -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
@@ -131,9 +202,7 @@ def overview(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, la
 
 
 @router.get("/characteristics", response_class=HTMLResponse)
-def characteristics(
-    request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, cmp: GeoQ = NATIONAL_CODE, moment: Moment = "employed", lang: LangQ = "nl"
-) -> HTMLResponse:
+def characteristics(request: Request, geo: GeoArea, cmp: CmpArea, year: YearQ = None, moment: Moment = "employed", lang: LangQ = "nl") -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
@@ -158,9 +227,12 @@ def compare(
     metric: Literal["rate", "difference"] = "difference",
     sort: Literal["name", "value"] = "value",
     lang: LangQ = "nl",
+    mine: MineArea = "",
 ) -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
+    if mine:
+        board.check(geography=mine)
     grouping, _, code = group.partition(":")
     if grouping == ALL:
         code = ALL
@@ -169,16 +241,22 @@ def compare(
     frame = frame.sort_values("value" if sort == "value" else "name", na_position="last")
     api = "/api/v1/compare?" + urlencode({"year": y, "level": level, "grouping": grouping, "group": code or ALL, "moment": moment})
     options = [(f"{o['grouping']}:{o['group']}" if o["grouping"] != ALL else "all:all", o["label"]) for o in group_options(lang)]
-    state = {"year": y, "level": level, "group": group, "moment": moment, "metric": metric, "sort": sort}
-    return _render(request, "compare", lang, state, rows=records(frame), api=api, group_options=options, metric=metric)
+    state = {"year": y, "level": level, "group": group, "moment": moment, "metric": metric, "sort": sort, "mine": mine or None}
+    # your own area in this list: a municipality on the region map is its region
+    marked = mine if not mine or geo_level_of(mine) == level else (_amr_of(mine) if level == "amr" and geo_level_of(mine) == "municipality" else "")
+    return _render(request, "compare", lang, state, rows=records(frame), api=api, group_options=options, metric=metric, marked=marked)
+
+
+def _amr_of(gm: str) -> str:
+    return str(municipalities().set_index("gm_code").loc[gm, "amr_code"])
 
 
 @router.get("/combinations", response_class=HTMLResponse)
 def combinations(
     request: Request,
+    geo: GeoArea,
     year: YearQ = None,
-    geo: GeoQ = NATIONAL_CODE,
-    chars: Annotated[str, Query(max_length=120)] = "gender+age_band+household_type",
+    chars: Annotated[str, Query(max_length=120)] = "gender+migration_background",
     moment: Moment = "employed",
     lang: LangQ = "nl",
 ) -> HTMLResponse:
@@ -186,6 +264,7 @@ def combinations(
     y = _year(board, year)
     board.check(geography=geo)
     wanted = tuple(chars.split(SEP))
+    ordered = [c for c in CHARACTERISTIC_NAMES if c in wanted]
     frame = board.run("combinations", year=y, geography=geo, characteristics=",".join(wanted), moment=moment, lang=lang)
     api = "/api/v1/combinations?" + urlencode({"year": y, "geography": geo, "characteristics": ",".join(wanted), "moment": moment, "lang": lang})
     choices = [(SEP.join(c), " × ".join(CHARACTERISTICS[n].label(lang) for n in c)) for c in combination_choices()]
@@ -197,11 +276,14 @@ def combinations(
         rows=records(frame),
         api=api,
         choices=choices,
+        axes={"x": CHARACTERISTICS[ordered[-1]].label(lang), "y": " · ".join(CHARACTERISTICS[n].label(lang) for n in ordered[:-1])},
     )
 
 
 @router.get("/municipality", response_class=HTMLResponse)
-def municipality(request: Request, year: YearQ = None, geo: GeoQ = "GM0363", moment: Moment = "employed", lang: LangQ = "nl") -> HTMLResponse:
+def municipality(
+    request: Request, geo: Annotated[str, Depends(Area("geo", default="GM0363"))], year: YearQ = None, moment: Moment = "employed", lang: LangQ = "nl"
+) -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
@@ -253,8 +335,8 @@ def _panel(board: Published, year: int, geo: str, lang: str) -> dict[str, Any]:
 @router.get("/findings", response_class=HTMLResponse)
 def findings_page(
     request: Request,
+    geo: GeoArea,
     year: YearQ = None,
-    geo: GeoQ = NATIONAL_CODE,
     moment: Annotated[Literal["all", "provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"], Query()] = "all",
     characteristic: Annotated[
         Literal["all", "gender", "age_band", "migration_background", "household_type", "target_group_register", "combinations"], Query()
@@ -297,7 +379,7 @@ def finding_matches(f: Finding, moment: str, characteristic: str, comparison: st
 
 
 @router.get("/method", response_class=HTMLResponse)
-def method(request: Request, year: YearQ = None, geo: GeoQ = NATIONAL_CODE, lang: LangQ = "nl") -> HTMLResponse:
+def method(request: Request, geo: GeoArea, year: YearQ = None, lang: LangQ = "nl") -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
