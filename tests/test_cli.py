@@ -89,9 +89,9 @@ def test_ingest_then_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["table", "--year", "2018", "--geography", "GM9999"], "unknown geography 'GM9999'"),
-        (["table", "--year", "1999"], "no data for year 1999"),
-        (["table", "--year", "2018", "--characteristic", "shoe_size"], "unknown characteristic 'shoe_size'"),
+        (["table", "--year", "2018", "--geography", "GM9999", "--lang", "en"], "unknown geography code 'GM9999'"),
+        (["table", "--year", "1999"], "geen cijfers voor 1999"),
+        (["table", "--year", "2018", "--characteristic", "shoe_size"], "onbekend kenmerk 'shoe_size'"),
     ],
 )
 def test_clear_errors(demo_2018_db: Path, args: list[str], message: str) -> None:
@@ -166,3 +166,18 @@ def test_help_texts_never_break_mid_sentence() -> None:
         assert summary and "\n" not in summary.strip() and summary.strip().endswith((".", ")", "?")), (name, summary)
     listing = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
     assert "disclosure\n" not in listing and "characteristics,\n" not in listing
+
+
+def test_status_lines_speak_the_chosen_language(tmp_path: Path, demo_2018_db: Path) -> None:
+    """Every status line comes from the catalogue: Dutch with --lang nl (or KANSENSPIEGEL_LANG=nl
+    for commands without --lang), English otherwise; never the two mixed."""
+    dutch = runner.invoke(app, ["template", "-o", str(tmp_path / "t.csv")], env={"KANSENSPIEGEL_LANG": "nl"})
+    assert "geschreven: vul één rij per persoon per jaar in" in dutch.stderr
+    english = runner.invoke(app, ["template", "-o", str(tmp_path / "t.csv")], env={"KANSENSPIEGEL_LANG": ""})
+    assert "fill in one row per person per year" in english.stderr
+    report = runner.invoke(app, ["report", "--db", str(demo_2018_db), "--year", "2018", "--geography", "GM0363", "-o", str(tmp_path / "r.html"), "--lang", "nl"])
+    text = " ".join(report.stderr.split())
+    assert report.exit_code == 0 and "geschreven (html, Amsterdam 2018)" in text and "SYNTHETISCHE" in text.upper()
+    assert not any(word in text for word in ("wrote", "SYNTHETIC demo", "demo data"))
+    bad = runner.invoke(app, ["view", "nothing", "--db", str(demo_2018_db)])
+    assert bad.exit_code == 2 and "onbekende weergave 'nothing'" in bad.stderr and "fout" in bad.stderr

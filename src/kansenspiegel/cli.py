@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +12,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, TABLE_2_1_CHARACTERISTICS
 from kansenspiegel.errors import UserError
+from kansenspiegel.formatting import fmt_int
 from kansenspiegel.ingest import IngestError, ingest_file, ingest_frame
 from kansenspiegel.messages import Lang as Language
+from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.store import DEFAULT_DB, Store
 
@@ -61,8 +65,23 @@ def _progress(description: str) -> Iterator:
         yield lambda message: bar.update(task, description=f"{description}: {message}")
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+def _lang() -> Language:
+    """The language of status lines for commands without --lang: $KANSENSPIEGEL_LANG (nl/en),
+    else English, as the help texts."""
+    return "nl" if os.environ.get("KANSENSPIEGEL_LANG", "").lower() == "nl" else "en"
+
+
+def _say(key: str, lang: Language | None = None, /, **params: object) -> None:
+    """A status line (to stderr) from the catalogue's ``cli.*`` messages."""
+    err.print(t("cli." + key, lang or _lang(), **params), highlight=False, markup=False, soft_wrap=True)
+
+
+def _n(value: int, lang: Language | None = None) -> str:
+    return fmt_int(value, lang or _lang())
+
+
+def _fail(message: str, lang: Language | None = None) -> None:
+    err.print(f"[red]{t('cli.error', lang or _lang())}:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -73,7 +92,7 @@ def _years(spec: str) -> list[int]:
             return list(range(int(a), int(b) + 1))
         return [int(y) for y in spec.split(",")]
     except ValueError:
-        _fail(f"--years must look like 2015-2021 or 2017,2018 (got {spec!r})")
+        _fail(t("cli.bad_years", _lang(), got=repr(spec)))
         raise
 
 
@@ -99,9 +118,9 @@ def demo_data(
         if ingest:
             with Store(db) as store:
                 result = ingest_frame(store, frame, source="demo (synthetic)", dataset="demo", kind="microdata", replace=True, synthetic=True, progress=step)
-    err.print(f"synthetic demo data: {len(frame):,} person-years, years {wanted[0]}–{wanted[-1]}")
+    _say("demo_made", rows=_n(len(frame)), first=wanted[0], last=wanted[-1])
     if ingest:
-        err.print(f"loaded as dataset 'demo' into {store.path} ({result.cube_rows:,} cube rows, {result.metric_rows:,} metric rows)")
+        _say("demo_loaded", path=store.path, cube=_n(result.cube_rows), metrics=_n(result.metric_rows))
 
 
 @app.command()
@@ -118,8 +137,9 @@ def ingest(
             with _progress(f"ingest {file.name}") as step:
                 result = ingest_file(store, file, dataset=dataset, kind=kind.value, replace=replace, progress=step)
         except IngestError as exc:
-            _fail(str(exc))
-    err.print(f"loaded {result.rows:,} rows ({result.kind}) as dataset '{result.dataset}', years {', '.join(map(str, result.years))}")
+            _fail(exc.text(_lang()))
+    kind_label = t(f"problem.kind.{result.kind}", _lang())
+    _say("ingested", rows=_n(result.rows), kind=kind_label, dataset=result.dataset, years=", ".join(map(str, result.years)))
 
 
 @app.command()
@@ -128,7 +148,7 @@ def template(output: Annotated[Path, typer.Option("--output", "-o", help="client
     from kansenspiegel.ingest import write_template
 
     write_template(output)
-    err.print(f"wrote {output}: fill in one row per person per year, then 'kansenspiegel ingest {output.name}'")
+    _say("template_written", path=output, name=output.name)
 
 
 @app.command()
@@ -136,11 +156,11 @@ def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to d
     """Delete a dataset (its persons, counts, cube and metrics) from the database."""
     with Store(db) as store:
         if dataset not in store.dataset_names():
-            _fail(f"no dataset {dataset!r}; loaded: {', '.join(store.dataset_names()) or '(none)'}")
+            _fail(t("cli.no_dataset", _lang(), name=repr(dataset), loaded=", ".join(store.dataset_names()) or "-"))
         with store.transaction():
             store.delete_dataset(dataset)
         store.checkpoint()
-    err.print(f"deleted dataset '{dataset}' (for a guaranteed wipe of the disk blocks, delete the database file itself)")
+    _say("deleted", name=dataset)
 
 
 @app.command()
@@ -151,7 +171,7 @@ def validate(
 ) -> None:
     """Check a file against the data contract without loading anything (the validation report)."""
     from kansenspiegel.ingest import validate_file
-    from kansenspiegel.messages import t, tn
+    from kansenspiegel.messages import tn
 
     report = validate_file(file)
     language = lang.code
@@ -208,11 +228,7 @@ def metrics(
     mirror = _open(db, dataset)
     fmt = format or (Format.parquet if output.suffix.lower() == ".parquet" else Format.csv)
     policy = INTERNAL if internal else PUBLIC
-    label = (
-        "INTERNAL export: exact counts, nothing suppressed - not for publication"
-        if internal
-        else (f"public: counts rounded to {policy.rounding_base}, cells below {policy.threshold} and cells that would reveal them suppressed (empty)")
-    )
+    label = policy.describe("en", short=True)  # the file's own column: the policy's words
     try:
         years = [year] if year is not None else list(mirror.years)
         parts = []
@@ -221,6 +237,9 @@ def metrics(
                 step(f"{y}")
                 parts.append(mirror.published(year=y, geography=geography.upper() if geography else None, policy=policy))
         table = pd.concat(parts, ignore_index=True).assign(disclosure=label)
+    except UserError as exc:
+        _fail(exc.text(_lang()), _lang())
+        raise
     except ValueError as exc:
         _fail(str(exc))
         raise
@@ -229,7 +248,9 @@ def metrics(
         table.to_parquet(output, index=False)
     else:
         table.to_csv(output, index=False)
-    err.print(f"wrote {len(table):,} metric rows to {output} ({label})" + (" (SYNTHETIC demo data)" if mirror.synthetic else ""))
+    _say("metrics_written", rows=_n(len(table)), path=output, policy=policy.describe(_lang(), short=True))
+    if mirror.synthetic:
+        err.print(t("policy.synthetic", _lang()))
 
 
 class FindingsFormat(str, Enum):
@@ -252,7 +273,6 @@ def findings(
     Published figures only: a suppressed cell never gives a finding."""
     import json
 
-    from kansenspiegel.messages import t
     from kansenspiegel.views import Published, ranked
 
     mirror = _open(db, dataset, lang.code)
@@ -298,14 +318,13 @@ def report(
 
     Summary, funnel, characteristics, findings, combinations, similar areas, method and the
     disclosure policy; published figures only."""
-    from kansenspiegel.messages import t
     from kansenspiegel.render import write_html, write_pdf, write_xlsx
     from kansenspiegel.views import Published, report_data
 
     suffix = output.suffix.lower().lstrip(".")
     fmt = format or (ReportFormat(suffix) if suffix in ("pdf", "html", "xlsx") else None)
     if fmt is None:
-        _fail(f"cannot tell the format from {output.name}: use --format pdf|html|xlsx")
+        _fail(t("cli.report_format", lang.code, name=output.name), lang.code)
         raise typer.Exit(2)
     mirror = _open(db, dataset, lang.code)
     try:
@@ -315,7 +334,9 @@ def report(
         raise
     output.parent.mkdir(parents=True, exist_ok=True)
     {ReportFormat.pdf: write_pdf, ReportFormat.html: write_html, ReportFormat.xlsx: write_xlsx}[fmt](data, output)
-    err.print(f"wrote {output} ({fmt.value}, {data.name} {year})" + (" " + t("policy.synthetic", lang.code) if mirror.synthetic else ""))
+    _say("report_written", lang.code, path=output, format=fmt.value, area=data.name, year=year)
+    if mirror.synthetic:
+        err.print(t("policy.synthetic", lang.code))
 
 
 @app.command()
@@ -335,17 +356,18 @@ def table(
     elif characteristic in CHARACTERISTIC_NAMES:
         chars = (characteristic,)
     else:
-        _fail(f"unknown characteristic {characteristic!r}; choose from {', '.join(CHARACTERISTIC_NAMES)} or all")
+        _fail(t("cli.unknown_characteristic", lang.code, name=repr(characteristic), choices=", ".join(CHARACTERISTIC_NAMES)), lang.code)
         raise AssertionError
     mirror = _open(db, dataset, lang.code)
     try:
         out = mirror.table(year=year, geography=geography.upper(), characteristics=chars, lang=lang.code)
+    except UserError as exc:
+        _fail(exc.text(lang.code), lang.code)
+        raise
     except ValueError as exc:
         _fail(str(exc))
         raise
     if mirror.synthetic:
-        from kansenspiegel.messages import t
-
         err.print(t("policy.synthetic", lang.code))
     sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
 
@@ -371,12 +393,11 @@ def view(
     """Any published view, rendered the way the dashboard's downloads are (public policy)."""
     import json
 
-    from kansenspiegel.messages import t
     from kansenspiegel.render import to_csv, to_json, to_xlsx
     from kansenspiegel.views import VIEWS, Published
 
     if name not in VIEWS:
-        _fail(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
+        _fail(t("cli.unknown_view", lang.code, name=repr(name), choices=", ".join(VIEWS)), lang.code)
         raise typer.Exit(2)
     values: dict[str, str] = dict(p.split("=", 1) for p in (param or []) if "=" in p)
     if "lang" in VIEWS[name].params.model_fields:
@@ -395,7 +416,7 @@ def view(
         body = to_csv(frame, VIEWS[name], lang.code, board.policy, mirror.synthetic)
     else:
         if output is None:
-            _fail("--output is needed for xlsx")
+            _fail(t("cli.xlsx_needs_output", lang.code), lang.code)
             raise typer.Exit(2)
         body = to_xlsx(frame, VIEWS[name], lang.code, board.policy, mirror.synthetic)
     if output is None:
@@ -428,7 +449,7 @@ def serve(
 
     path = db if db is not None else default_db_path()
     if not path.exists():
-        err.print(f"no database at {path}: building the synthetic demo database first")
+        _say("building_demo", path=path)
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
     try:
         own = None if no_own else (own_db if own_db is not None else path.with_name(path.stem + "-own.duckdb"))
@@ -437,8 +458,8 @@ def serve(
         _fail(str(exc))
         raise
     if internal:
-        err.print("[bold red]INTERNAL mode[/bold red]: exact counts on screen - do not publish", highlight=False)
-    err.print(f"kansenspiegel dashboard on http://{host}:{port}/ (Ctrl+C stops it)")
+        err.print(f"[bold red]{escape(t('cli.internal_mode', _lang()))}[/bold red]", highlight=False)
+    _say("serving", url=f"http://{host}:{port}/")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

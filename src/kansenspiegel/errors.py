@@ -24,8 +24,13 @@ class UserError(Exception):
         return t(self.message_id, lang, **{k: (v(lang) if callable(v) else v) for k, v in self.params.items()})
 
 
+class InvalidRequest(UserError, ValueError):
+    """A request the data cannot answer (unknown year, area, moment, dataset): a `UserError`
+    that is also a ValueError, as the Python API has always raised."""
+
+
 def not_found(message_id: str, /, **params: object) -> UserError:
     return UserError(message_id, 404, **params)
 
 
-__all__ = ["UserError", "not_found"]
+__all__ = ["InvalidRequest", "UserError", "not_found"]

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
 from kansenspiegel.disclosure import PUBLIC, Policy, mask_from_table, publish_metrics, suppression_mask
+from kansenspiegel.errors import InvalidRequest
 from kansenspiegel.geography import geography_names
 from kansenspiegel.ingest import ingest_frame
 from kansenspiegel.store import Store
@@ -46,9 +47,9 @@ class Mirror:
             elif "demo" in names:
                 dataset = "demo"
             else:
-                raise ValueError(f"choose a dataset: {', '.join(names) or '(none loaded yet)'}")
+                raise InvalidRequest("error.choose_dataset", 400, names=", ".join(names) or "-")
         if dataset not in names:
-            raise ValueError(f"unknown dataset {dataset!r}; loaded: {', '.join(names) or '(none)'}")
+            raise InvalidRequest("error.unknown_dataset", 404, name=dataset, names=", ".join(names) or "-")
         self._store = store
         self._dataset = dataset
         info = store.datasets().set_index("name").loc[dataset]
@@ -106,11 +107,11 @@ class Mirror:
         t = self._table("metrics")
         if year is not None:
             if year not in self._years:
-                raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+                raise InvalidRequest("error.no_year", 404, year=year, years=", ".join(map(str, self._years)))
             t = t.filter(t.year == year)
         if geography is not None:
             if geography not in geography_names():
-                raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+                raise InvalidRequest("error.unknown_geography", 404, code=geography)
             t = t.filter(t.geography == geography)
         return t.to_pandas()
 
@@ -134,7 +135,7 @@ class Mirror:
             t = t.filter(t.grouping == self._grouping(characteristics))
         if moment is not None:
             if moment not in MOMENTS:
-                raise ValueError(f"unknown moment {moment!r}; choose from {', '.join(MOMENTS)}")
+                raise InvalidRequest("error.unknown_moment", 404, moment=moment)
             t = t.filter(t.moment == moment)
         return t.to_pandas()
 
@@ -156,11 +157,11 @@ class Mirror:
         """One group's metrics at one moment in every geography of a level (``amr`` or
         ``municipality``): the data of a map and a ranking."""
         if level not in ("amr", "municipality", "national"):
-            raise ValueError(f"unknown level {level!r}; choose amr or municipality")
+            raise InvalidRequest("error.unknown_level", 404, level=level)
         if year not in self._years:
-            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+            raise InvalidRequest("error.no_year", 404, year=year, years=", ".join(map(str, self._years)))
         if moment not in MOMENTS:
-            raise ValueError(f"unknown moment {moment!r}; choose from {', '.join(MOMENTS)}")
+            raise InvalidRequest("error.unknown_moment", 404, moment=moment)
         grouping = ALL if not characteristics else self._grouping(characteristics)
         t = self._table("metrics")
         t = t.filter((t.year == year) & (t.geo_level == level) & (t.grouping == grouping) & (t.group == group) & (t.moment == moment))
@@ -210,7 +211,7 @@ class Mirror:
         ``moment`` filter the rows (e.g. one group at one moment in every AMR: a map)."""
         self._check_year(year)
         if geography is not None and geography not in geography_names():
-            raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+            raise InvalidRequest("error.unknown_geography", 404, code=geography)
         wanted = {"geography": geography, "geo_level": level, "grouping": grouping, "group": group, "moment": moment}
         filters = {k: v for k, v in wanted.items() if v is not None}
         if policy == PUBLIC and self._store.has("published"):
@@ -248,7 +249,7 @@ class Mirror:
 
     def _check_year(self, year: int) -> None:
         if year not in self._years:
-            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+            raise InvalidRequest("error.no_year", 404, year=year, years=", ".join(map(str, self._years)))
 
     # -- helpers ------------------------------------------------------------------------------
     def _table(self, name: str) -> ir.Table:
@@ -257,9 +258,9 @@ class Mirror:
 
     def _cell_filter(self, t: ir.Table, year: int, geography: str) -> ir.Table:
         if year not in self._years:
-            raise ValueError(f"no data for year {year}; this dataset has {', '.join(map(str, self._years))}")
+            raise InvalidRequest("error.no_year", 404, year=year, years=", ".join(map(str, self._years)))
         if geography not in geography_names():
-            raise ValueError(f"unknown geography {geography!r}: use NL, an AMR code (AM05) or a municipality code (GM0363)")
+            raise InvalidRequest("error.unknown_geography", 404, code=geography)
         return t.filter((t.year == year) & (t.geography == geography))
 
     @staticmethod

@@ -184,3 +184,31 @@ def test_every_page_has_reading_help_and_the_method_page_a_glossary(client) -> N
         assert f"<dt>{term}</dt>" in method
     characteristics = client.get("/characteristics", params={"year": 2018, "geo": "AM05"}).text
     assert 'title="Kans: het deel van deze groep dat het moment bereikte"' in characteristics  # hover help on numbers
+
+
+@pytest.mark.parametrize("view", ["findings", "characteristics", "combinations", "overview"])
+def test_dutch_xlsx_speaks_in_labels_except_in_its_code_columns(client: TestClient, view: str) -> None:
+    """Only a column that says it holds codes ('Gebiedscode', 'Groepcode', 'Indelingcode') has
+    them; every other cell is a word a reader knows (no 'provision', 'vs_national', 'female')."""
+    from openpyxl import load_workbook
+
+    from kansenspiegel.codes import CHARACTERISTICS, MOMENTS
+
+    codes = {*MOMENTS, "vs_national", "vs_rest", *CHARACTERISTICS, *(g for c in CHARACTERISTICS.values() for g in c.codes)}
+    body = client.get(f"/download/{view}.xlsx", params={"year": 2018, "geo": "AM05", "lang": "nl"}).content
+    sheet = load_workbook(io.BytesIO(body)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert all(isinstance(h, str) and h.isascii() is not None for h in header)
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        for name, value in zip(header, row):
+            if isinstance(value, str) and not name.lower().endswith("code"):
+                words = set(re.split(r"[ ,;+·()]+", value))
+                assert not words & codes, (view, name, value)
+
+
+@pytest.mark.parametrize("path", ["/", "/findings", "/characteristics", "/municipality", "/combinations", "/method"])
+def test_english_pages_name_the_country_in_english(client: TestClient, path: str) -> None:
+    page = client.get(path, params={"year": 2018, "lang": "en"}).text
+    assert "the Netherlands" in page
+    assert not re.findall(r"\bNederland\b", page), re.findall(r".{40}\bNederland\b.{20}", page)[:3]
+    assert "Nederland" in client.get(path, params={"year": 2018}).text  # and in Dutch in Dutch

@@ -177,7 +177,7 @@ def findings_in(
 ) -> list[Finding]:
     """`findings` on published rows already at hand: ``area``'s and the country's (published
     under ``policy``, whose rounding says how far each count may be from the exact one)."""
-    name = geography_names().get(geography, geography)
+    name = geography_names(lang).get(geography, geography)
     is_national = geography == NATIONAL_CODE
     rows = area[~area.suppressed.astype(bool) & (area.grouping != ALL)].reset_index(drop=True)
     if rows.empty:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from kansenspiegel.codes import MOMENTS, POPULATION_LABEL
+from kansenspiegel.codes import CHARACTERISTICS, MOMENTS, POPULATION_LABEL
 from kansenspiegel.disclosure import Policy
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.views import View, records
@@ -45,6 +45,9 @@ def _labelled(frame: pd.DataFrame, view: View, lang: Lang, *, percent: bool) -> 
             values = values.map(lambda v: moment_name(v, lang))
         elif column.kind == "comparison":
             values = values.map(lambda v: comparison_name(v, lang))
+        elif column.kind == "code" and column.name in CHARACTERISTICS:  # a characteristic's group: its label
+            spec = CHARACTERISTICS[column.name]
+            values = values.map(lambda v, spec=spec: spec.group_label(v, lang) if isinstance(v, str) and v in spec.codes else v)
         elif column.kind == "list":
             values = values.map(lambda v: " | ".join(comparison_name(x, lang) for x in v) if isinstance(v, (list, tuple)) else v)
         elif column.kind == "count":

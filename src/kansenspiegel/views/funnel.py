@@ -6,7 +6,7 @@ import pandas as pd
 
 from kansenspiegel.codes import ALL, BASE_MOMENTS, NATIONAL_CODE
 from kansenspiegel.geography import geography_names
-from kansenspiegel.views._params import Geo, Year
+from kansenspiegel.views._params import Geo, Language, Year
 from kansenspiegel.views._published import Published, area_chain
 from kansenspiegel.views._registry import Params, View, columns, register
 
@@ -14,6 +14,7 @@ from kansenspiegel.views._registry import Params, View, columns, register
 class FunnelParams(Params):
     year: Year
     geography: Geo = NATIONAL_CODE
+    lang: Language = "nl"
 
 
 def compute(pub: Published, p: FunnelParams) -> pd.DataFrame:
@@ -23,7 +24,7 @@ def compute(pub: Published, p: FunnelParams) -> pd.DataFrame:
         g = pub.groups(p.year, code)
         everyone = g[g.grouping == ALL].set_index("moment")
         first = everyone.loc["provision"]
-        name = geography_names()[code]
+        name = geography_names(p.lang)[code]
         # the population is everyone on benefit: 100 % of itself (hidden with its count)
         rows.append(
             {

@@ -186,9 +186,9 @@ def as_object(rows: pd.DataFrame, reference: Published, p: OwnParams) -> dict[st
     amr = str(municipalities().set_index("gm_code").loc[p.geography, "amr_code"])
     return {
         "geography": p.geography,
-        "name": geography_names()[p.geography],
+        "name": geography_names(p.lang)[p.geography],
         "amr": amr,
-        "amr_name": geography_names()[amr],
+        "amr_name": geography_names(p.lang)[amr],
         "year": p.year,
         "moment": p.moment,
         "reference_dataset": reference.mirror.dataset,

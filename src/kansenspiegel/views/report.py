@@ -36,10 +36,10 @@ class ReportData:
 
 def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl", top: int = 8) -> ReportData:
     """Everything a report shows, published under the door's policy."""
-    names = geography_names()
+    names = geography_names(lang)
     pub.check(year=year, geography=geography)
     chain = area_chain(geography)
-    funnel = pub.run("funnel", year=year, geography=geography)
+    funnel = pub.run("funnel", year=year, geography=geography, lang=lang)
     here = pub.groups(year, geography)
     single = here[here.grouping.isin(CHARACTERISTIC_NAMES) & here.moment.isin(BASE_MOMENTS)]
     groups = pub.with_national(single, year)

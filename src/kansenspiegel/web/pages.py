@@ -196,8 +196,8 @@ def overview(request: Request, geo: GeoArea, year: YearQ = None, lang: LangQ = "
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    rows = records(board.run("funnel", year=y, geography=geo))
-    api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
+    rows = records(board.run("funnel", year=y, geography=geo, lang=lang))
+    api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo, "lang": lang})
     return _render(request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api, panel=_panel(board, y, geo, lang))
 
 
@@ -290,7 +290,7 @@ def municipality(
     if geo_level_of(geo) != "municipality":
         raise not_found("error.not_municipality", code=geo)
     amr = municipalities().set_index("gm_code").loc[geo, "amr_code"]
-    funnel = records(board.run("funnel", year=y, geography=geo))
+    funnel = records(board.run("funnel", year=y, geography=geo, lang=lang))
     m = moment if moment in BASE_MOMENTS else "employed"
     here = board.run("characteristics", year=y, geography=geo, comparison=amr, lang=lang)
     national = board.run("characteristics", year=y, geography=geo, comparison=NATIONAL_CODE, lang=lang)
@@ -300,7 +300,7 @@ def municipality(
         rows = records(here[(here.grouping == name) & (here.moment == m)])
         if rows:
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": rows})
-    api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo})
+    api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo, "lang": lang})
     gms = [g for g in board.geographies() if g["level"] == "municipality"]
     return _render(
         request,
