@@ -175,9 +175,31 @@ def test_status_lines_speak_the_chosen_language(tmp_path: Path, demo_2018_db: Pa
     assert "geschreven: vul één rij per persoon per jaar in" in dutch.stderr
     english = runner.invoke(app, ["template", "-o", str(tmp_path / "t.csv")], env={"KANSENSPIEGEL_LANG": ""})
     assert "fill in one row per person per year" in english.stderr
-    report = runner.invoke(app, ["report", "--db", str(demo_2018_db), "--year", "2018", "--geography", "GM0363", "-o", str(tmp_path / "r.html"), "--lang", "nl"])
+    report = runner.invoke(
+        app, ["report", "--db", str(demo_2018_db), "--year", "2018", "--geography", "GM0363", "-o", str(tmp_path / "r.html"), "--lang", "nl"]
+    )
     text = " ".join(report.stderr.split())
     assert report.exit_code == 0 and "geschreven (html, Amsterdam 2018)" in text and "SYNTHETISCHE" in text.upper()
     assert not any(word in text for word in ("wrote", "SYNTHETIC demo", "demo data"))
     bad = runner.invoke(app, ["view", "nothing", "--db", str(demo_2018_db)])
     assert bad.exit_code == 2 and "onbekende weergave 'nothing'" in bad.stderr and "fout" in bad.stderr
+
+
+def test_dataset_names_that_excel_would_run_are_refused(tmp_path: Path) -> None:
+    source = tmp_path / "clients.csv"
+    make_persons(20).to_csv(source, index=False)
+    db = tmp_path / "db.duckdb"
+    bad = runner.invoke(app, ["ingest", str(source), "--db", str(db), "--dataset", "=HYPERLINK(1)"], env={"KANSENSPIEGEL_LANG": ""})
+    assert bad.exit_code == 2 and "dataset name is not allowed" in bad.stderr
+    odd = tmp_path / "klanten (1).csv"
+    make_persons(20).to_csv(odd, index=False)
+    assert runner.invoke(app, ["ingest", str(odd), "--db", str(db)]).exit_code == 0  # a file's own name is made safe
+    listed = runner.invoke(app, ["datasets", "--db", str(db)]).stdout
+    assert "klanten _1_" in listed and "=" not in listed
+
+
+def test_listing_or_deleting_never_creates_a_database(tmp_path: Path) -> None:
+    for args in (["datasets"], ["delete", "demo"]):
+        result = runner.invoke(app, [*args, "--db", str(tmp_path / "none.duckdb")], env={"KANSENSPIEGEL_LANG": ""})
+        assert result.exit_code == 2 and "No database at" in result.stderr
+    assert not list(tmp_path.iterdir())

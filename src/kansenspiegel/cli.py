@@ -154,7 +154,7 @@ def template(output: Annotated[Path, typer.Option("--output", "-o", help="client
 @app.command()
 def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to delete")], db: DbOption = None) -> None:
     """Delete a dataset (its persons, counts, cube and metrics) from the database."""
-    with Store(db) as store:
+    with _existing(db) as store:
         if dataset not in store.dataset_names():
             _fail(t("cli.no_dataset", _lang(), name=repr(dataset), loaded=", ".join(store.dataset_names()) or "-"))
         with store.transaction():
@@ -192,15 +192,29 @@ def validate(
 @app.command()
 def datasets(db: DbOption = None) -> None:
     """List the datasets in the database."""
-    with Store(db) as store:
+    with _existing(db, read_only=True) as store:
         sys.stdout.write(store.datasets().to_csv(index=False))
 
 
-def _open(db: Path | None, dataset: str | None, lang: Language = "en") -> Mirror:
+def _existing(db: Path | None, *, read_only: bool = False) -> Store:
+    """The store of a database that must already exist (listing or deleting never creates one)."""
+    from kansenspiegel.store import NoDatabase, default_db_path
+
+    path = db if db is not None else default_db_path()
+    try:
+        if not path.exists():
+            raise NoDatabase(path, given=db is not None)
+        return Store(path, read_only=read_only)
+    except UserError as exc:
+        _fail(exc.text(_lang()))
+        raise
+
+
+def _open(db: Path | None, dataset: str | None, lang: Language | None = None) -> Mirror:
     try:
         return Mirror.open(db, dataset=dataset)
     except UserError as exc:
-        _fail(exc.text(lang))
+        _fail(exc.text(lang or _lang()), lang)
         raise
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))

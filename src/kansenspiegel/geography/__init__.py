@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -63,7 +63,7 @@ def regions() -> pd.DataFrame:
     return frame
 
 
-@lru_cache(maxsize=2)
+@cache
 def geography_names(lang: Lang = "nl") -> dict[str, str]:
     """Name of every geography code: ``NL``, ``AMxx`` and ``GMxxxx``. Municipalities and regions
     keep their official (Dutch) names; the country and the unassigned area are named in ``lang``."""
@@ -116,25 +116,27 @@ def _ranked(text: str) -> dict[str, int]:
     return ranked
 
 
-def resolve(text: str) -> str | None:
+def resolve(text: str, levels: tuple[str, ...] | None = None) -> str | None:
     """The one area ``text`` means, or None when it names none or several: a code, a
-    suggestion (``Utrecht (GM0344)``), a single exact name or common name, or the only match."""
-    found = search(text, limit=2)
+    suggestion (``Utrecht (GM0344)``), a single exact name or common name, or the only match.
+    ``levels`` (``national``, ``amr``, ``municipality``) limits the areas considered."""
+    found = search(text, limit=2, levels=levels)
     if len(found) == 1:
         return found[0]
-    exact = [c for c, rank in _ranked(text).items() if rank == 0]
+    exact = [c for c, rank in _ranked(text).items() if rank == 0 and (levels is None or geo_level_of(c) in levels)]
     return exact[0] if len(exact) == 1 else None
 
 
-def search(text: str, limit: int = 10) -> list[str]:
+def search(text: str, limit: int = 10, levels: tuple[str, ...] | None = None) -> list[str]:
     """Area codes that match what a user typed, best first: a code (``GM0344``), a name as shown
     in the suggestions (``Utrecht (GM0344)``), a name or a common name (``Den Haag``), or the
     start or any part of a name (``Utre``). Exact matches come first, then names that start
     with the text, then names that contain it; each group in the order of the area list."""
-    code = re.search(r"\b(NL|AM\d{2}|GM\d{4})\b", text.upper())
-    if code and code.group(1) in geography_names():
+    # a code on its own, or at the end in brackets as the suggestions show it: "Utrecht (GM0344)"
+    code = re.fullmatch(r"(?:.*\(\s*)?(NL|AM\d{2}|GM\d{4})\s*\)?", text.strip().upper())
+    if code and code.group(1) in geography_names() and (levels is None or geo_level_of(code.group(1)) in levels):
         return [code.group(1)]
-    ranked = _ranked(text)
+    ranked = {c: r for c, r in _ranked(text).items() if levels is None or geo_level_of(c) in levels}
     order = {c: i for i, c in enumerate(geography_names())}
     return sorted(ranked, key=lambda c: (ranked[c], order[c]))[:limit]
 

@@ -3,17 +3,20 @@
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, contract_markdown
 from kansenspiegel.ingest._errors import IngestError, Problem
 from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame
-from kansenspiegel.ingest._read import read_table
-from kansenspiegel.ingest._report import CONTENT_PROBLEMS, ValidationReport, sniff, validate_file
+from kansenspiegel.ingest._read import Limits, read_table
+from kansenspiegel.ingest._report import CONTENT_PROBLEMS, LIMIT_PROBLEMS, MAX_REPORTED, ValidationReport, sniff, validate_file
 from kansenspiegel.ingest._template import template_frame, write_template
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
 
 __all__ = [
     "AGGREGATED_COLUMNS",
     "CONTENT_PROBLEMS",
+    "LIMIT_PROBLEMS",
+    "MAX_REPORTED",
     "MICRODATA_COLUMNS",
     "IngestError",
     "IngestResult",
+    "Limits",
     "Problem",
     "ValidationReport",
     "build",

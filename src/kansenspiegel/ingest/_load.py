@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +89,20 @@ def ingest_file(
     progress(f"reading {path.name}")
     frame, first_row = read_table(path)
     return ingest_frame(
-        store, frame, source=str(path), first_row=first_row, dataset=dataset or path.stem, kind=kind, replace=replace, synthetic=synthetic, progress=progress
+        store,
+        frame,
+        source=str(path),
+        first_row=first_row,
+        dataset=dataset or (re.sub(r"[^A-Za-z0-9 ._-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
+        kind=kind,
+        replace=replace,
+        synthetic=synthetic,
+        progress=progress,
     )
+
+
+#: What a dataset may be called: letters, digits, space, '.', '_' and '-', starting with a letter or digit.
+DATASET_NAME = r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}"
 
 
 def ingest_frame(
@@ -105,6 +118,9 @@ def ingest_frame(
     progress: Progress = _quiet,
 ) -> IngestResult:
     """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset``."""
+    if not re.fullmatch(DATASET_NAME, dataset):
+        # a name is shown in lists and written into CSV: no leading '=', '+', '-', '@' (a formula in Excel)
+        raise IngestError(source, [problem("dataset_name", "bad_dataset_name", value=dataset[:100])])
     kind_used = detect_kind(frame) if kind == "auto" else kind
     progress("validating")
     if kind_used == "microdata":

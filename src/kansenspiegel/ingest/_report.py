@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import detect_kind
-from kansenspiegel.ingest._read import read_table
+from kansenspiegel.ingest._read import Limits, read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
 
 #: Magic bytes of the binary formats (a CSV is anything else that decodes as text).
@@ -27,6 +27,10 @@ class ValidationReport(BaseModel):
 
 #: Problems with the content itself (the file is not the table its name says): message ids.
 CONTENT_PROBLEMS = ("not_this_type", "binary_not_csv")
+#: A file beyond the limits of what may be uploaded: message ids.
+LIMIT_PROBLEMS = ("too_many_rows", "too_many_columns", "cell_too_long", "unpacks_too_big")
+#: Problems listed in a report at most; ``total_problems`` counts them all.
+MAX_REPORTED = 1_000
 
 
 def sniff(head: bytes, suffix: str) -> Problem | None:
@@ -35,14 +39,16 @@ def sniff(head: bytes, suffix: str) -> Problem | None:
     if suffix in SIGNATURES:
         return None if head.startswith(SIGNATURES[suffix]) else problem("matching_content", "not_this_type", suffix=suffix)
     if suffix in (".csv", ".txt"):
-        if any(head.startswith(sig) for sig in SIGNATURES.values()) or b"\x00" in head:
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))  # Excel's "Unicode-tekst" export
+        if any(head.startswith(sig) for sig in SIGNATURES.values()) or (b"\x00" in head and not utf16):
             return problem("matching_content", "binary_not_csv")
         return None
     return problem("file_type", "unsupported_type", value=suffix or "-")
 
 
-def validate_file(path: str | Path, *, name: str | None = None) -> ValidationReport:
-    """Read and validate ``path``; nothing is stored. ``name`` is the file name to report."""
+def validate_file(path: str | Path, *, name: str | None = None, limits: Limits | None = None) -> ValidationReport:
+    """Read and validate ``path``; nothing is stored. ``name`` is the file name to report;
+    ``limits`` (uploads) hold while the file is read."""
     path = Path(path)
     shown = name or path.name
     try:
@@ -52,9 +58,9 @@ def validate_file(path: str | Path, *, name: str | None = None) -> ValidationRep
                 found = sniff(fh.read(512), path.suffix)
         if found:
             raise IngestError(shown, [found])
-        frame, first_row = read_table(path)
+        frame, first_row = read_table(path, limits)
         kind = detect_kind(frame)
         clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)
     except IngestError as exc:
-        return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems)
+        return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems[:MAX_REPORTED])
     return ValidationReport(file=shown, ok=True, kind=kind, rows=len(clean), years=sorted(int(y) for y in clean["year"].unique()))

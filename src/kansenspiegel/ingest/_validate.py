@@ -55,7 +55,7 @@ class _Collector:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         text = {k: str(v) for k, v in params.items()}
         for pos in positions[:SHOWN_PER_CHECK]:  # enough to show; the count stays exact
-            value = None if values is None else str(values.iloc[pos])
+            value = None if values is None else _shown(values.iloc[pos])
             row = int(pos) + self.row_offset
             self.problems.append(Problem(row=row, column=column, value=value, expected_id=expected, message_id=message, params=text, terms=terms))
         if len(positions) > SHOWN_PER_CHECK:
@@ -63,6 +63,15 @@ class _Collector:
             rest = {**text, "n": str(more)}
             self.problems.append(Problem(row=None, column=column, value=None, expected_id=expected, message_id="more_rows", params=rest, terms=terms))
             self.hidden += more
+
+
+#: A value is echoed in a problem report up to this many characters (then "…").
+MAX_VALUE_CHARS = 100
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from kansenspiegel.codes import group_label
 from kansenspiegel.findings import Finding
 from kansenspiegel.views import characteristics, combinations, compare, findings, funnel, groups, own, quality, table  # noqa: F401  (registers the views)
-from kansenspiegel.views._params import GEO_PATTERN, Moment
+from kansenspiegel.views._params import GEO_PATTERN, Moment, characteristic_list
 from kansenspiegel.views._published import Published, area_chain, records
 from kansenspiegel.views._registry import VIEWS, Column, Params, View, register
 from kansenspiegel.views.findings import ranked
@@ -31,6 +31,7 @@ __all__ = [
     "ReportData",
     "View",
     "area_chain",
+    "characteristic_list",
     "group_label",
     "municipalities_of",
     "ranked",

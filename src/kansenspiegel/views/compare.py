@@ -11,7 +11,7 @@ from pydantic import Field
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, SEP, Lang, group_label
 from kansenspiegel.errors import not_found
 from kansenspiegel.geography import geography_names
-from kansenspiegel.views._params import Moment, Year
+from kansenspiegel.views._params import Language, Moment, Year
 from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Params, View, columns, register
 
@@ -22,6 +22,7 @@ class CompareParams(Params):
     grouping: Annotated[str, Field(max_length=80, description="e.g. gender, or gender+age_band; 'all' = everyone")] = ALL
     group: Annotated[str, Field(max_length=80, description="e.g. female, or female+45_to_aow; 'all' = everyone")] = ALL
     moment: Moment = "employed"
+    lang: Language = "nl"
 
 
 def compute(pub: Published, p: CompareParams) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def compute(pub: Published, p: CompareParams) -> pd.DataFrame:
         raise not_found("error.unknown_group", group=p.group, grouping=p.grouping)
     frame = pub.across(year=p.year, level=p.level, grouping=p.grouping, group=p.group if chars else ALL, moment=p.moment)
     out = pub.with_national(frame, p.year)
-    out["name"] = out.geography.map(geography_names())
+    out["name"] = out.geography.map(geography_names(p.lang))
     out["difference_vs_national_pp"] = 100 * (out.rate - out.national_rate)
     return out[[c.name for c in VIEW.columns]]
 

@@ -54,7 +54,7 @@ def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl",
     similar = pd.DataFrame()
     level = geo_level_of(geography)
     if level in ("amr", "municipality"):
-        same = pub.run("compare", year=year, level=level, moment="employed")
+        same = pub.run("compare", year=year, level=level, moment="employed", lang=lang)
         same = same[~same.suppressed.astype(bool)].copy()
         size = float(same.loc[same.geography == geography, "population"].iloc[0]) if (same.geography == geography).any() else np.nan
         same["distance"] = (same.population.astype("float64") - size).abs()

@@ -21,8 +21,9 @@ from kansenspiegel.errors import UserError
 from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.views import OwnData, Published
-from kansenspiegel.web import api, pages
+from kansenspiegel.web import api, pages, uploads
 from kansenspiegel.web.cache import ResponseCache
+from kansenspiegel.web.limits import BodyLimit
 
 HERE = resources.files("kansenspiegel.web")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -61,6 +62,7 @@ def create_app(
         docs_url=None,  # served below with local assets: the default page loads them from a CDN
         redoc_url=None,
     )
+    uploads.clean_upload_dir()  # whatever a crashed check left behind
     app.state.dashboard = Published(mirror, INTERNAL if internal else PUBLIC)
     app.state.public = Published(mirror, PUBLIC) if internal else app.state.dashboard
     own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
@@ -137,7 +139,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.own_router)
     app.include_router(pages.router)
-    app.add_middleware(ResponseCache)  # outermost: cached answers keep their security headers
+    app.add_middleware(ResponseCache)  # cached answers keep their security headers
+    app.add_middleware(BodyLimit)  # outermost: a too big body is refused before anything reads it
     return app
 
 

@@ -23,6 +23,9 @@ PAGE_VIEWS: dict[str, str] = {
     "findings": "findings",
 }
 
+#: The combination the combinations page opens on (two characteristics).
+DEFAULT_COMBINATION = "gender+migration_background"
+
 
 def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dict[str, Any], str]:
     """(view name, its parameters, a file name) for a page's query parameters."""
@@ -30,7 +33,7 @@ def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dic
     base: dict[str, Any] = {} if year is None else {"year": year}
     if page == "overview":
         geo = params.get("geo", NATIONAL_CODE)
-        return "funnel", {**base, "geography": geo}, f"funnel_{geo}"
+        return "funnel", {**base, "geography": geo, "lang": lang}, f"funnel_{geo}"
     if page == "characteristics":
         geo, cmp = params.get("geo", NATIONAL_CODE), params.get("cmp", NATIONAL_CODE)
         return "characteristics", {**base, "geography": geo, "comparison": cmp, "lang": lang}, f"characteristics_{geo}_vs_{cmp}"
@@ -41,7 +44,7 @@ def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dic
         geo = params.get("geo", NATIONAL_CODE)
         return (
             "combinations",
-            {**base, "geography": geo, "characteristics": params.get("chars", "gender+age_band"), "moment": params.get("moment", "employed"), "lang": lang},
+            {**base, "geography": geo, "characteristics": params.get("chars", DEFAULT_COMBINATION), "moment": params.get("moment", "employed"), "lang": lang},
             f"combinations_{geo}",
         )
     if page == "compare":
@@ -49,7 +52,7 @@ def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dic
         level, moment = params.get("level", "amr"), params.get("moment", "employed")
         return (
             "compare",
-            {**base, "level": level, "grouping": grouping, "group": ALL if grouping == ALL else group, "moment": moment},
+            {**base, "level": level, "grouping": grouping, "group": ALL if grouping == ALL else group, "moment": moment, "lang": lang},
             f"compare_{level}_{grouping}_{group}_{moment}",
         )
     if page == "findings":

@@ -33,7 +33,7 @@ from kansenspiegel.geography import ALIASES, geo_level_of, geography_names, muni
 from kansenspiegel.messages import Lang, t, tn
 from kansenspiegel.render import glossary
 from kansenspiegel.render.table import moment_name as moment_label
-from kansenspiegel.views import GEO_PATTERN, NAME_PATTERN, VIEWS, Finding, Moment, OwnData, Published, municipalities_of, ranked, records
+from kansenspiegel.views import GEO_PATTERN, NAME_PATTERN, VIEWS, Finding, Moment, OwnData, Published, characteristic_list, municipalities_of, ranked, records
 from kansenspiegel.views import own as own_view
 from kansenspiegel.views import quality as quality_view
 from kansenspiegel.views.compare import combination_choices, group_options
@@ -68,8 +68,8 @@ class Area:
     user typed in the search field (``Den Haag``, ``Utrecht (GM0344)``, ``utre``): one area →
     the same address with its code (bookmarkable); several or none → a page to choose from."""
 
-    def __init__(self, param: str = "geo", default: str = NATIONAL_CODE) -> None:
-        self.param, self.default = param, default
+    def __init__(self, param: str = "geo", default: str = NATIONAL_CODE, levels: tuple[str, ...] | None = None) -> None:
+        self.param, self.default, self.levels = param, default, levels
 
     def __call__(self, request: Request) -> str:
         raw = request.query_params.get(self.param, "").strip()[:100]
@@ -77,10 +77,10 @@ class Area:
             return self.default
         if re.fullmatch(GEO_PATTERN, raw):
             return raw
-        code = resolve(raw)
+        code = resolve(raw, self.levels)
         if code is not None:
             raise AreaRedirect(_same_page(request, **{self.param: code}))
-        raise AreaChoice(self.param, raw, search(raw, limit=20))
+        raise AreaChoice(self.param, raw, search(raw, limit=20, levels=self.levels))
 
 
 def _same_page(request: Request, **changes: str) -> str:
@@ -106,9 +106,15 @@ def area_choice(request: Request, exc: Exception) -> Response:
     names = geography_names(lang)
     options = [(names[c], c, _same_page(request, **{exc.param: c})) for c in exc.codes]
     board = _board(request)
-    year = request.query_params.get("year")
-    state = {"year": board.year(int(year)) if year and year.isdigit() else board.default_year}
-    return _render(request, "choose", lang, state, title_page=page, text=exc.text, options=options, status=404 if not options else 200)
+    year = request.query_params.get("year", "")
+    try:
+        shown = board.year(int(year)) if year.isascii() and year.isdigit() else board.default_year
+    except UserError:  # a year without data: the choice is about the area, the page says so later
+        shown = board.default_year
+    switch = _same_page(request, lang="nl" if lang == "en" else "en")
+    return _render(
+        request, "choose", lang, {"year": shown}, title_page=page, text=exc.text, options=options, lang_switch=switch, status=404 if not options else 200
+    )
 
 
 PAGES = ("overview", "findings", "characteristics", "compare", "combinations", "municipality", "method", "upload")
@@ -236,7 +242,7 @@ def compare(
     grouping, _, code = group.partition(":")
     if grouping == ALL:
         code = ALL
-    frame = board.run("compare", year=y, level=level, grouping=grouping, group=code or ALL, moment=moment)
+    frame = board.run("compare", year=y, level=level, grouping=grouping, group=code or ALL, moment=moment, lang=lang)
     frame = frame.assign(value=frame.difference_vs_national_pp if metric == "difference" else 100 * frame.rate)
     frame = frame.sort_values("value" if sort == "value" else "name", na_position="last")
     api = "/api/v1/compare?" + urlencode({"year": y, "level": level, "grouping": grouping, "group": code or ALL, "moment": moment})
@@ -256,14 +262,14 @@ def combinations(
     request: Request,
     geo: GeoArea,
     year: YearQ = None,
-    chars: Annotated[str, Query(max_length=120)] = "gender+migration_background",
+    chars: Annotated[str, Query(max_length=120)] = downloads.DEFAULT_COMBINATION,
     moment: Moment = "employed",
     lang: LangQ = "nl",
 ) -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
     board.check(geography=geo)
-    wanted = tuple(chars.split(SEP))
+    wanted = characteristic_list(chars)  # "gender+age_band" or, typed by hand, "gender,age_band"
     ordered = [c for c in CHARACTERISTIC_NAMES if c in wanted]
     frame = board.run("combinations", year=y, geography=geo, characteristics=",".join(wanted), moment=moment, lang=lang)
     api = "/api/v1/combinations?" + urlencode({"year": y, "geography": geo, "characteristics": ",".join(wanted), "moment": moment, "lang": lang})
@@ -282,7 +288,11 @@ def combinations(
 
 @router.get("/municipality", response_class=HTMLResponse)
 def municipality(
-    request: Request, geo: Annotated[str, Depends(Area("geo", default="GM0363"))], year: YearQ = None, moment: Moment = "employed", lang: LangQ = "nl"
+    request: Request,
+    geo: Annotated[str, Depends(Area("geo", default="GM0363", levels=("municipality",)))],
+    year: YearQ = None,
+    moment: Moment = "employed",
+    lang: LangQ = "nl",
 ) -> HTMLResponse:
     board = _board(request)
     y = _year(board, year)
