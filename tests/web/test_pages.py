@@ -219,7 +219,9 @@ def test_typed_areas_never_give_a_server_error(client: TestClient) -> None:
     assert client.get("/", params={"geo": "utre", "year": 2010}, follow_redirects=False).status_code == 200  # a year without data
     assert client.get("/", params={"geo": "utre", "year": "²"}, follow_redirects=False).status_code in (200, 422)
     assert client.get("/", params={"geo": "Amsterdam NL"}, follow_redirects=False).status_code == 404  # no code hidden in a name
-    moved = client.get("/municipality", params={"geo": "Groningen", "year": 2018}, follow_redirects=False)  # a region too, but this page has municipalities only
+    moved = client.get(
+        "/municipality", params={"geo": "Groningen", "year": 2018}, follow_redirects=False
+    )  # a region too, but this page has municipalities only
     assert moved.status_code == 303 and "geo=GM0014" in moved.headers["location"]
     assert moved.headers["location"].startswith("/municipality?")  # relative: never another host
     assert client.get("/combinations", params={"year": 2018, "chars": "gender,age_band"}).status_code == 200  # typed with a comma
