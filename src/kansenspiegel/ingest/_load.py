@@ -93,7 +93,7 @@ def ingest_file(
         frame,
         source=str(path),
         first_row=first_row,
-        dataset=dataset or (re.sub(r"[^A-Za-z0-9 ._-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
+        dataset=dataset or (re.sub(r"[^\w .-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
         kind=kind,
         replace=replace,
         synthetic=synthetic,
@@ -101,8 +101,9 @@ def ingest_file(
     )
 
 
-#: What a dataset may be called: letters, digits, space, '.', '_' and '-', starting with a letter or digit.
-DATASET_NAME = r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}"
+#: What a dataset may be called: letters (also ë, é), digits, space, '.', '_' and '-', starting
+#: with a letter or digit (so never with '=', '+', '-' or '@', which Excel would run as a formula).
+DATASET_NAME = r"[^\W_][\w .-]{0,63}"
 
 
 def ingest_frame(

@@ -54,14 +54,14 @@ def read_table(path: Path, limits: Limits | None = None) -> tuple[pd.DataFrame, 
     except IngestError:
         raise
     except Exception as exc:  # a reader's own error: report it (without our paths), never a traceback
-        raise IngestError(path.name, [problem("readable", "cannot_read", error=str(exc).replace(str(path), path.name)[:300])]) from exc
+        raise IngestError(path, [problem("readable", "cannot_read", error=str(exc).replace(str(path), path.name)[:300])]) from exc
     if limits is not None:
         _check_cells(path, frame, limits)
     return frame, 2  # numbered like a spreadsheet: the first record is row 2
 
 
 def _too_many(path: Path, what: str, limit: int) -> IngestError:
-    return IngestError(path.name, [problem("within_limit", "too_many_" + what, limit=f"{limit:,}".replace(",", "."))])
+    return IngestError(path, [problem("within_limit", "too_many_" + what, limit=f"{limit:,}".replace(",", "."))])
 
 
 def _check_columns(path: Path, n: int, limits: Limits | None) -> None:
@@ -73,14 +73,14 @@ def _check_cells(path: Path, frame: pd.DataFrame, limits: Limits) -> None:
     """No cell longer than the limit (vectorised per column; the rows are already bounded)."""
     for column in frame.columns:
         if len(str(column)) > limits.max_cell_chars:
-            raise IngestError(path.name, [problem("within_limit", "cell_too_long", row=1, limit=limits.max_cell_chars)])
+            raise IngestError(path, [problem("within_limit", "cell_too_long", row=1, limit=limits.max_cell_chars)])
         values = frame[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             lengths = values.astype("string").str.len()
             long = lengths > limits.max_cell_chars
             if long.any():
                 row = int(long.to_numpy().nonzero()[0][0]) + 2
-                raise IngestError(path.name, [problem("within_limit", "cell_too_long", row=row, column=str(column)[:100], limit=limits.max_cell_chars)])
+                raise IngestError(path, [problem("within_limit", "cell_too_long", row=row, column=str(column)[:100], limit=limits.max_cell_chars)])
 
 
 def _decode(raw: bytes) -> str:
@@ -95,7 +95,7 @@ def _decode(raw: bytes) -> str:
 def _read_csv(path: Path, limits: Limits | None) -> pd.DataFrame:
     raw = path.read_bytes()  # an upload's size is bounded before it reaches here
     if not raw.strip():
-        raise IngestError(path.name, [problem("header_and_rows", "empty_file")])
+        raise IngestError(path, [problem("header_and_rows", "empty_file")])
     text = _decode(raw)
     del raw
     header = text[: text.find("\n") if "\n" in text else len(text)]
@@ -122,10 +122,13 @@ def _read_xlsx(path: Path, limits: Limits | None) -> pd.DataFrame:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > limits.max_unpacked_bytes or unpacked > limits.max_ratio * max(path.stat().st_size, 1):
-            raise IngestError(path.name, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
+            raise IngestError(path, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
+        declared = sheet.max_row if limits is not None else None  # from the sheet's <dimension>, when it has one
+        if limits is not None and declared is not None and declared > limits.max_rows + 1:
+            raise _too_many(path, "rows", limits.max_rows)
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
@@ -166,5 +169,5 @@ def _read_parquet(path: Path, limits: Limits | None) -> pd.DataFrame:
             raise _too_many(path, "rows", limits.max_rows)
         unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if unpacked > limits.max_unpacked_bytes:
-            raise IngestError(path.name, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
+            raise IngestError(path, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
     return pd.read_parquet(path)
