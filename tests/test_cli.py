@@ -203,3 +203,27 @@ def test_listing_or_deleting_never_creates_a_database(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--db", str(tmp_path / "none.duckdb")], env={"KANSENSPIEGEL_LANG": ""})
         assert result.exit_code == 2 and "No database at" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_locked_or_damaged_database_is_one_sentence(tmp_path: Path, demo_2018_db: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(b"this is not a database" * 1000)
+    result = runner.invoke(app, ["datasets", "--db", str(damaged)], env={"KANSENSPIEGEL_LANG": ""})
+    assert result.exit_code == 2 and "cannot be opened as a kansenspiegel database" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) <= 4
+    locked = tmp_path / "locked.duckdb"
+    shutil.copy(demo_2018_db, locked)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(locked)!r}); print('ok', flush=True); time.sleep(60)"], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ok"
+        result = runner.invoke(app, ["ingest", str(locked), "--db", str(locked)], env={"KANSENSPIEGEL_LANG": "nl"})
+        assert result.exit_code == 2 and "is in gebruik door een ander programma" in result.stderr, result.output
+    finally:
+        holder.kill()
+        holder.wait()

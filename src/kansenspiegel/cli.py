@@ -116,7 +116,7 @@ def demo_data(
             output.parent.mkdir(parents=True, exist_ok=True)
             frame.to_parquet(output, index=False)
         if ingest:
-            with Store(db) as store:
+            with _writable(db) as store:
                 result = ingest_frame(store, frame, source="demo (synthetic)", dataset="demo", kind="microdata", replace=True, synthetic=True, progress=step)
     _say("demo_made", rows=_n(len(frame)), first=wanted[0], last=wanted[-1])
     if ingest:
@@ -132,7 +132,7 @@ def ingest(
     replace: Annotated[bool, typer.Option(help="Replace a dataset of the same name")] = False,
 ) -> None:
     """Validate a file and load it, with its cube and metrics, in one transaction."""
-    with Store(db) as store:
+    with _writable(db) as store:
         try:
             with _progress(f"ingest {file.name}") as step:
                 result = ingest_file(store, file, dataset=dataset, kind=kind.value, replace=replace, progress=step)
@@ -194,6 +194,15 @@ def datasets(db: DbOption = None) -> None:
     """List the datasets in the database."""
     with _existing(db, read_only=True) as store:
         sys.stdout.write(store.datasets().to_csv(index=False))
+
+
+def _writable(db: Path | None) -> Store:
+    """The store to write into (created when there is none); a locked or damaged file is one sentence."""
+    try:
+        return Store(db)
+    except UserError as exc:
+        _fail(exc.text(_lang()))
+        raise
 
 
 def _existing(db: Path | None, *, read_only: bool = False) -> Store:
@@ -468,6 +477,9 @@ def serve(
     try:
         own = None if no_own else (own_db if own_db is not None else path.with_name(path.stem + "-own.duckdb"))
         application = create_app(path, dataset=dataset, internal=internal, own_db=own)
+    except UserError as exc:
+        _fail(exc.text(_lang()))
+        raise
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
         raise

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -63,7 +64,12 @@ class Store:
         if read_only and not self.path.exists():
             raise NoDatabase(self.path, given=path is not None)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._root = ibis.duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self._root = ibis.duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:  # one sentence saying what to do, not a traceback
+            said = str(exc).replace(str(self.path), "").lower()
+            reason = "error.db_locked" if "could not set lock" in said or "conflicting lock" in said else "error.db_damaged"
+            raise UserError(reason, 409 if reason == "error.db_locked" else 500, path=str(self.path)) from exc
         self._owner = threading.get_ident()
         self._local = threading.local()
         if not read_only:

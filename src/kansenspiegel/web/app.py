@@ -7,12 +7,13 @@ from pathlib import Path
 
 import fastapi_offline
 import plotly
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kansenspiegel import __version__
@@ -23,12 +24,16 @@ from kansenspiegel.mirror import Mirror
 from kansenspiegel.views import OwnData, Published
 from kansenspiegel.web import api, pages, uploads
 from kansenspiegel.web.cache import ResponseCache
+from kansenspiegel.web.guards import HeadAsGet, NoTrailingSlash
 from kansenspiegel.web.limits import BodyLimit
 
 HERE = resources.files("kansenspiegel.web")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: Swagger UI 5 (reads OpenAPI 3.1), shipped inside the fastapi-offline package: no CDN.
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+#: Answers that hold own data or an upload's report.
+PRIVATE_PREFIXES = ("/own", "/upload", "/api/v1/own", "/api/v1/validate")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -56,6 +61,7 @@ def create_app(
     for, and such an export says so on every row."""
     mirror = mirror if mirror is not None else Mirror.open(db, dataset=dataset)
     app = FastAPI(
+        redirect_slashes=False,  # NoTrailingSlash redirects, relatively
         title="Kansenspiegel API",
         version=__version__,
         description="Published (disclosure-controlled) figures of the equal-opportunities mirror. Counts are rounded; small cells are suppressed (null).",
@@ -95,6 +101,16 @@ def create_app(
         response: Response = await call_next(request)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
+        if request.url.path.startswith(PRIVATE_PREFIXES):  # a municipality's own data and uploads: never stored by a browser or proxy
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """A bug: a short answer without details, with the same security headers as any other."""
+        response = error(request, 500, t("error.server", "nl" if dutch(request) else "en"))
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "no-store"
         return response
 
     def wants_html(request: Request) -> bool:
@@ -135,13 +151,38 @@ def create_app(
 
     app.add_exception_handler(pages.AreaRedirect, pages.area_redirect)
     app.add_exception_handler(pages.AreaChoice, pages.area_choice)
-    app.include_router(api.view_router())
-    app.include_router(api.router)
-    app.include_router(api.own_router)
-    app.include_router(pages.router)
+    routers = [api.view_router(), api.router, api.own_router, pages.router]
+    for router in routers:
+        app.include_router(router)
+    app.state.query_names = query_names(routers)  # what the answer cache keys on
     app.add_middleware(ResponseCache)  # cached answers keep their security headers
-    app.add_middleware(BodyLimit)  # outermost: a too big body is refused before anything reads it
+    app.add_middleware(BodyLimit)  # a too big body is refused before anything reads it
+    app.add_middleware(NoTrailingSlash)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET without the body, cache included
     return app
+
+
+def query_names(routers: list[APIRouter]) -> frozenset[str]:
+    """Every query parameter some route reads: its own, those of a view's parameter model, and
+    the area fields pages read themselves (`pages.Area`)."""
+    names = {"export"}  # read by the downloads from the raw query
+    for router in routers:
+        for route in router.routes:
+            stack = [getattr(route, "dependant", None)]
+            while stack:
+                dependant = stack.pop()
+                if dependant is None:
+                    continue
+                stack.extend(dependant.dependencies)
+                if isinstance(dependant.call, pages.Area):
+                    names.add(dependant.call.param)
+                for field in dependant.query_params:
+                    annotation = field.field_info.annotation
+                    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                        names.update(annotation.model_fields)
+                    else:
+                        names.add(field.alias)
+    return frozenset(names)
 
 
 def _escape(text: str) -> str:

@@ -2,16 +2,19 @@
 
 The database is opened read-only and never changes while the server runs, so a page or API
 answer for the same URL is always the same: it is rendered once and then served from memory.
-Only successful GET answers of pages and the API are kept (bounded LRU); errors, downloads and
-static files are not.
+Only successful GET answers of pages and the API are kept (an LRU bounded in bytes); errors,
+downloads and static files are not. The key is the path with the *known* query parameters only,
+sorted: a parameter no route reads does not change the answer, so junk parameters
+(``?x=1``, ``?x=2``, …) cannot fill the cache with copies.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from threading import Lock
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,19 +26,37 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload", "/own", "/api/v1/own", "/report")
 
 
+#: Bytes of answers kept at most (bodies; a page is some tens of kB, an API answer up to a few MB).
+MAX_BYTES = 64 * 1024 * 1024
+
+
 class ResponseCache:
-    def __init__(self, app: ASGIApp, max_entries: int = 4096) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BYTES, known: Iterable[str] | None = None) -> None:
         self.app = app
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, bytes], tuple[Message, bytes]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.known = None if known is None else frozenset(known)
+        self._entries: OrderedDict[tuple[str, str], tuple[Message, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = Lock()
         self.hits = 0
+
+    def key(self, scope: Scope) -> tuple[str, str]:
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        known = self.known if self.known is not None else getattr(getattr(scope.get("app"), "state", None), "query_names", None)
+        if known is not None:
+            pairs = [(k, v) for k, v in pairs if k in known]
+        return scope["path"], urlencode(sorted(pairs))
+
+    @property
+    def size(self) -> int:
+        """Bytes of answers held."""
+        return self._bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b""))
+        key = self.key(scope)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -60,7 +81,15 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         start = captured["start"]
         if start is not None and start["status"] == 200 and captured["complete"]:
+            body = b"".join(captured["body"])
+            if len(body) > self.max_bytes // 8:
+                return  # one answer never takes more than an eighth of the cache
             with self._lock:
-                self._entries[key] = (start, b"".join(captured["body"]))
-                if len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+                old = self._entries.pop(key, None)
+                if old is not None:
+                    self._bytes -= len(old[1])
+                self._entries[key] = (start, body)
+                self._bytes += len(body)
+                while self._bytes > self.max_bytes and self._entries:
+                    _, (_, dropped) = self._entries.popitem(last=False)
+                    self._bytes -= len(dropped)

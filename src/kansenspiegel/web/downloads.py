@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from kansenspiegel.codes import ALL, NATIONAL_CODE
 from kansenspiegel.errors import UserError
+from kansenspiegel.geography import municipalities
 from kansenspiegel.messages import Lang
 from kansenspiegel.render import MEDIA, RENDERERS
 from kansenspiegel.views import VIEWS, Published
@@ -39,6 +40,8 @@ def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dic
         return "characteristics", {**base, "geography": geo, "comparison": cmp, "lang": lang}, f"characteristics_{geo}_vs_{cmp}"
     if page == "municipality":
         geo = params.get("geo", "GM0363")
+        if geo not in municipalities().gm_code.to_numpy():  # as the page: a municipality or nothing
+            raise UserError("error.not_municipality", 404, code=str(geo)[:20])
         return "characteristics", {**base, "geography": geo, "comparison": NATIONAL_CODE, "lang": lang}, f"municipality_{geo}"
     if page == "combinations":
         geo = params.get("geo", NATIONAL_CODE)
