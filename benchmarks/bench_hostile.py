@@ -233,11 +233,11 @@ ATTACKS: list[tuple[str, Callable[[], Callable[[int], tuple[str, int]]]]] = [
     ("Parquet of 50 million rows", lambda: one_file(parquet_50m_rows)),
     ("XLSX of 1,048,575 rows", lambda: one_file(xlsx_max_rows)),
     ("CSV with 100,000 columns", lambda: one_file(csv_100k_columns)),
-    ("CSV of 49 MiB, every value of six columns wrong", lambda: one_file(csv_all_wrong)),
-    ("valid CSV of 49.5 MiB", lambda: one_file(csv_valid_49)),
+    ("CSV of 640,000 rows, every value of six columns wrong", lambda: one_file(csv_all_wrong)),
+    ("valid CSV of 700,000 rows, just under 50 MiB", lambda: one_file(csv_valid_49)),
     ("UTF-16 CSV (Excel 'Unicode-tekst'), 100,000 rows", lambda: one_file(csv_utf16)),
     ("400 MiB body, chunked", lambda: body_400mb),
-    ("8 valid 49.5 MiB CSVs at once", lambda: eight_at_once),
+    ("8 valid CSVs of just under 50 MiB at once", lambda: eight_at_once),
 ]
 
 

@@ -7,3 +7,4 @@ bash scripts/setup.sh test
 .venv/bin/python benchmarks/bench_web.py
 .venv/bin/python benchmarks/bench_reports.py
 .venv/bin/python benchmarks/bench_honest.py
+.venv/bin/python benchmarks/bench_hostile.py

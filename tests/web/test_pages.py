@@ -227,3 +227,13 @@ def test_typed_areas_never_give_a_server_error(client: TestClient) -> None:
     assert client.get("/combinations", params={"year": 2018, "chars": "gender,age_band"}).status_code == 200  # typed with a comma
     english = client.get("/", params={"geo": "utre", "lang": "en"}).text
     assert 'href="/?geo=utre&amp;lang=nl"' in english  # the language switch keeps what was typed
+
+
+def test_method_page_says_things_once_and_explains_hidden_figures(client: TestClient) -> None:
+    page = client.get("/method", params={"year": 2018, "geo": "AM05"}).text
+    assert page.count("SYNTHETISCHE") == 1  # one banner
+    note = re.search(r'id="suppression-note">(.*?)</p>', page, re.S)
+    assert note and "Van de " in note.group(1) and "Twente in 2018" in note.group(1) and "secundaire onderdrukking" in note.group(1)
+    assert "Onderdrukte cellen:" not in page
+    heads = re.findall(r'<tr data-characteristic="[a-z_]+"><th scope="row">([^<]+)</th>', page)
+    assert heads == ["Geslacht", "Leeftijd", "Migratieachtergrond", "Huishoudtype", "Doelgroepregister"]  # labels, never codes
