@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -56,6 +57,26 @@ class NoDatabase(UserError, FileNotFoundError):
         super().__init__("error.no_database", 404, path=str(path.resolve()), why=why, found=found)
 
 
+@ibis.udf.scalar.builtin(name="sha256")
+def _sha256(value: dt.Binary) -> dt.String:  # type: ignore[empty-body]
+    """DuckDB's sha256 of bytes, as hex."""
+
+
+@ibis.udf.scalar.builtin(name="unhex")
+def _unhex(value: dt.String) -> dt.Binary:  # type: ignore[empty-body]
+    """Hex to bytes."""
+
+
+@ibis.udf.scalar.builtin(name="encode")
+def _encode(value: dt.String) -> dt.Binary:  # type: ignore[empty-body]
+    """Text to its UTF-8 bytes."""
+
+
+@ibis.udf.scalar.builtin(name="concat")
+def _concat(a: dt.Binary, b: dt.Binary) -> dt.Binary:  # type: ignore[empty-body]
+    """Bytes after bytes."""
+
+
 class Store:
     """A DuckDB file holding datasets (persons or counts) and everything derived from them."""
 
@@ -71,6 +92,7 @@ class Store:
             reason = "error.db_locked" if "could not set lock" in said or "conflicting lock" in said else "error.db_damaged"
             raise UserError(reason, 409 if reason == "error.db_locked" else 500, path=str(self.path)) from exc
         self._owner = threading.get_ident()
+        self._key: bytes | None = None
         self._local = threading.local()
         if not read_only:
             self._ensure_datasets_table()
@@ -91,6 +113,8 @@ class Store:
         return con
 
     def _ensure_datasets_table(self) -> None:
+        if "key_salt" in self.con.list_tables():  # an older database kept its salt beside the hashes: gone
+            self.con.drop_table("key_salt")
         if "datasets" not in self.con.list_tables():
             schema = ibis.schema(
                 {"name": "string", "kind": "string", "source": "string", "synthetic": "boolean", "years": "string", "rows": "int64", "loaded_at": "timestamp"}
@@ -110,14 +134,46 @@ class Store:
         else:
             raw.commit()
 
-    def key_salt(self) -> str:
-        """This database's secret salt for person keys (made on first use, kept in the file).
+    @property
+    def key_path(self) -> Path | None:
+        """Where this database's pseudonym key lives: a file beside it (``NAME.duckdb.key``), never
+        inside it. None for an in-memory store (its key lives as long as the store)."""
+        return None if str(self.path) == ":memory:" else self.path.with_name(self.path.name + ".key")
 
-        Person keys are stored only as SHA-256 of salt + key: the same person gets the same
-        pseudonym within one database, and pseudonyms cannot be matched across databases."""
-        if not self.has("key_salt"):
-            self.con.create_table("key_salt", pd.DataFrame({"salt": [secrets.token_hex(32)]}))
-        return str(self.table("key_salt").to_pandas()["salt"].iloc[0])
+    def pseudonym_key(self) -> bytes:
+        """The secret key of this database's pseudonyms: ``$KANSENSPIEGEL_KEY`` (64 hex digits) if
+        set, else the key file beside the database, made on first use with mode 0600.
+
+        Person keys are stored only as HMAC-SHA256(key, person key). With the database alone and
+        without the key, no person key can be recovered, not even a nine-digit one by trying all
+        10⁹ (the key is 256 random bits, and it is not in the file). Back the key file up with
+        the database: without it, the figures are unchanged, but a person loaded again gets a
+        new pseudonym, so a later load can no longer be linked to an earlier one."""
+        if os.environ.get("KANSENSPIEGEL_KEY"):
+            key = bytes.fromhex(os.environ["KANSENSPIEGEL_KEY"])
+            if len(key) < 32:
+                raise UserError("error.key_too_short", 500)
+            return key
+        if self._key is not None:
+            return self._key
+        path = self.key_path
+        if path is None:
+            self._key = secrets.token_bytes(32)
+        elif path.exists():
+            self._key = bytes.fromhex(path.read_text().strip())
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            self._key = bytes.fromhex(path.read_text().strip())
+        return self._key
+
+    def pseudonym(self, key: ir.StringValue) -> ir.StringValue:
+        """HMAC-SHA256 of a person key, computed inside the database (hex): the raw key never
+        reaches the file. H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), RFC 2104, from DuckDB's sha256."""
+        block = self.pseudonym_key().ljust(64, b"\0")
+        inner = _sha256(_concat(ibis.literal(bytes(b ^ 0x36 for b in block), type="binary"), _encode(key)))
+        return _sha256(_concat(ibis.literal(bytes(b ^ 0x5C for b in block), type="binary"), _unhex(inner)))
 
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)

@@ -4,13 +4,14 @@ database is left exactly as it was; good files in the formats Dutch municipaliti
 from __future__ import annotations
 
 import hashlib
+import hmac
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kansenspiegel import Mirror
-from kansenspiegel.ingest import IngestError, ingest_file
+from kansenspiegel.ingest import IngestError, ingest_file, ingest_frame
 from kansenspiegel.store import Store
 from tests.conftest import make_persons
 
@@ -196,11 +197,11 @@ def test_dutch_excel_csv_with_labels_and_aliases(store: Store, tmp_path: Path) -
     path.write_bytes(text.encode("cp1252"))
     result = ingest_file(store, path)
     assert (result.rows, result.dataset, result.years) == (4, "Cliëntenbestand", (2018,))
-    salt = store.key_salt()
-    order = {hashlib.sha256((salt + k).encode()).hexdigest(): i for i, k in enumerate(["a1", "a2", "a3", "a4"])}
+    key = store.pseudonym_key()
+    order = {hmac.new(key, k.encode(), hashlib.sha256).hexdigest(): i for i, k in enumerate(["a1", "a2", "a3", "a4"])}
     persons = store.table("persons").to_pandas()
     persons = persons.assign(row=persons.person_key.map(order)).sort_values("row")
-    assert list(persons.row) == [0, 1, 2, 3]  # keys are the salted hashes of the file's keys
+    assert list(persons.row) == [0, 1, 2, 3]  # keys are the HMACs of the file's keys
     assert list(persons.gender) == ["female", "male", "unknown", "male"]
     assert list(persons.age_band) == ["up_to_26", "45_to_aow", "45_to_aow", "up_to_26"]
     assert list(persons.household_type) == ["single_parent", "single_person", "other", "couple"]
@@ -224,3 +225,37 @@ def test_xlsx_error_names_spreadsheet_row(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "client.xlsx"
     frame.to_excel(path, index=False)
     reject(store, path, "row 10, column 'municipality': value 'AMSTERDAM'")
+
+
+def test_pseudonyms_cannot_be_recovered_from_the_database_alone(tmp_path: Path) -> None:
+    """Before: the salt sat in the same file as the salted SHA-256 keys, and 1,000 of 1,000
+    nine-digit keys came back by brute force in 0.7 s. Now the HMAC key is in a 0600 file beside
+    the database (or $KANSENSPIEGEL_KEY), never in it."""
+    import os
+    import stat
+
+    from kansenspiegel.store import Store
+    from tests.conftest import make_persons
+
+    path = tmp_path / "db.duckdb"
+    frame = make_persons(50)
+    frame["person_key"] = [f"{123456000 + i:09d}" for i in range(50)]  # nine-digit keys, as a BSN
+    with Store(path) as store:
+        ingest_frame(store, frame, source="t", dataset="clients", kind="microdata")
+        key = store.pseudonym_key()
+        stored = set(store.table("persons").to_pandas().person_key)
+        assert "key_salt" not in store.con.list_tables()
+    key_file = tmp_path / "db.duckdb.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and bytes.fromhex(key_file.read_text().strip()) == key
+    raw = path.read_bytes()
+    assert key not in raw and key.hex().encode() not in raw  # the key is not in the database
+    assert stored == {hmac.new(key, k.encode(), hashlib.sha256).hexdigest() for k in frame.person_key}
+    assert not any(k.encode() in raw for k in frame.person_key[:10])  # nor are the raw keys
+    # what an attacker with the file alone can try: plain and any-salt-in-the-file hashes
+    assert not stored & {hashlib.sha256(k.encode()).hexdigest() for k in frame.person_key}
+    os.environ["KANSENSPIEGEL_KEY"] = "ab" * 32
+    try:
+        with Store(tmp_path / "other.duckdb") as other:
+            assert other.pseudonym_key() == bytes.fromhex("ab" * 32) and not (tmp_path / "other.duckdb.key").exists()
+    finally:
+        del os.environ["KANSENSPIEGEL_KEY"]

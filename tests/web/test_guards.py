@@ -5,6 +5,7 @@ parameters cannot grow, and the municipality download that agrees with its page.
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -84,7 +85,9 @@ def test_the_answer_cache_is_capped_in_bytes() -> None:
         for i in range(100):
             await get(f"/api/v1/page{i}")
 
-    asyncio.run(many())
+    worker = threading.Thread(target=lambda: asyncio.run(many()))  # its own loop: the browser tests keep one running here
+    worker.start()
+    worker.join()
     assert 9_000 <= cache.size <= 10_000
 
 
@@ -92,3 +95,28 @@ def test_the_municipality_download_agrees_with_its_page(client: TestClient) -> N
     assert client.get("/municipality", params={"geo": "NL", "year": 2018}).status_code == 404
     assert client.get("/download/municipality.csv", params={"geo": "NL", "year": 2018}).status_code == 404
     assert client.get("/download/municipality.csv", params={"geo": "GM0363", "year": 2018}).status_code == 200
+
+
+def test_forms_need_a_signed_token_and_this_sites_own_origin(demo_2018_db: Path) -> None:
+    """Before: a cookie and form field of the same made-up value ('x') loaded or deleted
+    anything, and a page on another port of the same host could send the form."""
+    files = {"file": ("a.csv", b"a;b\n1;2\n", "text/csv")}
+    with TestClient(create_app(demo_2018_db)) as c:
+        c.cookies.set("ks_csrf", "x")
+        forged = c.post("/upload", files=files, data={"csrf": "x"}, headers={"accept": "text/html"})
+        assert forged.status_code == 403
+        c.cookies.clear()
+        c.get("/upload")
+        token = c.cookies.get("ks_csrf")
+        assert token and token.count(".") == 1  # nonce.signature
+        elsewhere = c.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html", "origin": "http://testserver:9999"})
+        assert elsewhere.status_code == 403 and "kwam van een andere website" in elsewhere.text
+        same_site = c.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html", "sec-fetch-site": "same-site"})
+        assert same_site.status_code == 403
+        ok = c.post(
+            "/upload", files=files, data={"csrf": token}, headers={"accept": "text/html", "origin": "http://testserver", "sec-fetch-site": "same-origin"}
+        )
+        assert ok.status_code == 200 and 'id="problems-table"' in ok.text
+    with TestClient(create_app(demo_2018_db)) as other:  # another server (or a restart) does not accept it
+        other.cookies.set("ks_csrf", token)
+        assert other.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html"}).status_code == 403

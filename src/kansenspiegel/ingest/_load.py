@@ -138,7 +138,7 @@ def ingest_frame(
         if kind_used == "microdata":
             progress("storing persons (keys hashed)")
             persons = ibis.memtable(_conform(clean.assign(dataset=dataset), PERSONS_SCHEMA), schema=PERSONS_SCHEMA)
-            salted = (ibis.literal(store.key_salt()) + persons.person_key).hexdigest("sha256")
+            salted = store.pseudonym(persons.person_key)  # HMAC with a key kept outside the database
             if not store.has("persons"):
                 store.con.create_table("persons", schema=PERSONS_SCHEMA)
             store.con.insert("persons", persons.mutate(person_key=salted).select(*PERSONS_SCHEMA.names))

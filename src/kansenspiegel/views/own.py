@@ -111,7 +111,7 @@ class OwnData:
             self._boards.pop(name, None)
             if not store.dataset_names():
                 self.close()
-                for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+                for p in (self.path, self.path.with_name(self.path.name + ".wal"), self.path.with_name(self.path.name + ".key")):
                     p.unlink(missing_ok=True)
 
 

@@ -447,9 +447,43 @@ def download(
     return downloads.download(board if internal_export else request.app.state.public, view, fmt, params)
 
 
-def _csrf(request: Request, token: str) -> str:
+def _csrf_key(request: Request) -> bytes:
+    """The server's secret for form tokens (new at every start: a form from before a restart
+    has to be reloaded, which the error says)."""
+    state = request.app.state
+    if getattr(state, "csrf_key", None) is None:
+        state.csrf_key = secrets.token_bytes(32)
+    return state.csrf_key  # type: ignore[no-any-return]
+
+
+def _signature(request: Request, nonce: str) -> str:
+    return hmac.new(_csrf_key(request), nonce.encode(), "sha256").hexdigest()[:32]
+
+
+def _form_token(request: Request) -> str:
+    """The form token for this browser: its cookie when that is one this server signed, else a
+    new one. A token is ``nonce.signature``: nobody without the server's secret can make one."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, token):
+    nonce, _, signature = cookie.partition(".")
+    if nonce and hmac.compare_digest(signature, _signature(request, nonce)):
+        return cookie
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(request, nonce)}"
+
+
+def _csrf(request: Request, token: str) -> str:
+    """A form that changes something (load, delete) must come from this site's own page: the
+    browser's ``Origin`` and ``Sec-Fetch-Site`` say so (a page on another port of the same
+    host is another origin), and its token must be one this server signed, sent both as cookie
+    and as form field."""
+    origin = request.headers.get("origin")
+    own_origin = f"{request.url.scheme}://{request.url.netloc}"
+    site = request.headers.get("sec-fetch-site")
+    if (origin is not None and origin != own_origin) or (site is not None and site not in ("same-origin", "none")):
+        raise UserError("error.form_elsewhere", 403)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    nonce, _, signature = cookie.partition(".")
+    if not nonce or not hmac.compare_digest(cookie, token) or not hmac.compare_digest(signature, _signature(request, nonce)):
         raise UserError("error.form_expired", 403)
     return cookie
 
@@ -478,7 +512,7 @@ def _upload_page(request: Request, lang: Lang, token: str, report: Any = None, e
 
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, lang: LangQ = "nl") -> HTMLResponse:
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = _form_token(request)
     response = _upload_page(request, lang, token)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
@@ -537,7 +571,7 @@ def own_page(
     rows = result["rows"]
     blocks = [{"name": n, "label": CHARACTERISTICS[n].label(lang), "rows": [r for r in rows if r["grouping"] == n]} for n in CHARACTERISTIC_NAMES]
     everyone = next((r for r in rows if r["grouping"] == ALL), None)
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = _form_token(request)
     response = _render(
         request,
         "own",
