@@ -160,6 +160,9 @@ def delete(dataset: Annotated[str, typer.Argument(help="Name of the dataset to d
         with store.transaction():
             store.delete_dataset(dataset)
         store.checkpoint()
+    from kansenspiegel.store import compact
+
+    compact(store.path)  # a fresh file: the deleted rows' bytes do not stay in freed blocks
     _say("deleted", name=dataset)
 
 

@@ -77,6 +77,28 @@ def _concat(a: dt.Binary, b: dt.Binary) -> dt.Binary:  # type: ignore[empty-body
     """Bytes after bytes."""
 
 
+def compact(path: Path) -> None:
+    """Rewrite a database into a fresh file and put that in place of the old one (an atomic
+    rename). Deleting rows only frees their blocks, which keep the old bytes until they are
+    reused; the fresh file holds only what is still there, so a deleted dataset leaves no trace.
+    No connection to ``path`` may be open."""
+    path = Path(path)
+    fresh = path.with_name(path.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    quoted = [str(p).replace("'", "''") for p in (path, fresh)]
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{quoted[0]}' AS old_db (READ_ONLY)")
+        con.execute(f"ATTACH '{quoted[1]}' AS fresh_db")
+        con.execute("COPY FROM DATABASE old_db TO fresh_db")
+        con.execute("DETACH old_db")
+        con.execute("DETACH fresh_db")
+    finally:
+        con.close()
+    os.replace(fresh, path)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
 class Store:
     """A DuckDB file holding datasets (persons or counts) and everything derived from them."""
 

@@ -153,3 +153,31 @@ def test_without_an_own_database_the_upload_page_only_checks(client: TestClient)
     response = load(client, filled_template(), "x")
     assert response.status_code == 404
     assert client.get("/api/v1/own").status_code == 404
+
+
+def _stored_rows(path: Path, table: str) -> tuple[int, int]:
+    """(rows the file's storage holds for ``table``, rows visible): deleted rows that only had
+    their blocks freed still count in the storage."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        stored = con.execute(
+            f"select coalesce(sum(count), 0) from pragma_storage_info('{table}') where column_id = 0 and segment_type != 'VALIDITY'"
+        ).fetchone()[0]
+        visible = con.execute(f"select count(*) from {table}").fetchone()[0]
+    return int(stored), int(visible)
+
+
+def test_deleting_one_of_two_own_datasets_leaves_no_trace_in_the_file(own_client: TestClient) -> None:
+    """Before: after a web delete of one of two own datasets the file still held both
+    datasets' person rows (pragma_storage_info: 6,000 stored, 3,000 visible)."""
+    assert load(own_client, filled_template(n=3_000, seed=11), "eerste").status_code == 303
+    assert load(own_client, filled_template(n=3_000, seed=12), "tweede").status_code == 303
+    path = own_client.own_db  # type: ignore[attr-defined]
+    own_client.app.state.own.close()
+    assert _stored_rows(path, "persons") == (6_000, 6_000)
+    gone = own_client.post("/own/eerste/delete", data={"csrf": token(own_client)}, follow_redirects=False)
+    assert gone.status_code == 303
+    own_client.app.state.own.close()
+    assert _stored_rows(path, "persons") == (3_000, 3_000)  # the storage holds only what is visible
+    assert own_client.get("/own/tweede").status_code == 200 and own_client.get("/own/eerste").status_code == 404

@@ -23,7 +23,7 @@ from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest import IngestResult, ingest_file
 from kansenspiegel.mirror import Mirror
-from kansenspiegel.store import Store
+from kansenspiegel.store import Store, compact
 from kansenspiegel.views._params import Language, Moment, Year
 from kansenspiegel.views._published import Published, records
 from kansenspiegel.views._registry import Params, View, columns, register
@@ -109,8 +109,11 @@ class OwnData:
                 store.delete_dataset(name)
             store.checkpoint()
             self._boards.pop(name, None)
-            if not store.dataset_names():
-                self.close()
+            left = store.dataset_names()
+            self.close()
+            if left:  # the others stay, in a fresh file without the deleted rows' bytes
+                compact(self.path)
+            else:
                 for p in (self.path, self.path.with_name(self.path.name + ".wal"), self.path.with_name(self.path.name + ".key")):
                     p.unlink(missing_ok=True)
 
