@@ -227,3 +227,11 @@ def test_a_locked_or_damaged_database_is_one_sentence(tmp_path: Path, demo_2018_
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_server_for_other_computers_never_serves_own_data_without_login(demo_2018_db: Path) -> None:
+    """Own data and exact counts have no accounts yet: reachable from elsewhere, serve refuses
+    them (before: `serve --host 0.0.0.0` served every municipality's own data to anyone)."""
+    for args in (["--host", "0.0.0.0"], ["--host", "192.168.1.5", "--no-own", "--internal"]):
+        result = runner.invoke(app, ["serve", "--db", str(demo_2018_db), *args], env={"KANSENSPIEGEL_LANG": ""})
+        assert result.exit_code == 2 and "have no login yet" in result.stderr, result.output

@@ -474,6 +474,10 @@ def serve(
     from kansenspiegel.web import create_app
 
     path = db if db is not None else default_db_path()
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if not local and (not no_own or internal):
+        # own data and exact counts are for one person on this computer until accounts exist
+        _fail(t("cli.not_local", _lang(), host=host))
     if not path.exists():
         _say("building_demo", path=path)
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
@@ -488,6 +492,7 @@ def serve(
         raise
     if internal:
         err.print(f"[bold red]{escape(t('cli.internal_mode', _lang()))}[/bold red]", highlight=False)
+    _say("mode_local" if local else "mode_public", own=t("cli.own_off", _lang()) if no_own else t("cli.own_on", _lang(), path=own))
     _say("serving", url=f"http://{host}:{port}/")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

@@ -120,3 +120,8 @@ def test_forms_need_a_signed_token_and_this_sites_own_origin(demo_2018_db: Path)
     with TestClient(create_app(demo_2018_db)) as other:  # another server (or a restart) does not accept it
         other.cookies.set("ks_csrf", token)
         assert other.post("/upload", files=files, data={"csrf": token}, headers={"accept": "text/html"}).status_code == 403
+
+
+def test_the_server_says_its_mode_at_start(live_server: str, live_log: Path) -> None:
+    said = " ".join(live_log.read_text().split())
+    assert "mode: for one person on this computer (127.0.0.1, no login)" in said and "loaded into" in said
