@@ -167,7 +167,7 @@ def main() -> None:
     )
     results = HERE / "results.md"
     text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"
-    text = re.sub(r"## Web: first start and load.*", "", text, flags=re.S).rstrip() + "\n\n" + section
+    text = re.sub(r"## Web: first start and load.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
     results.write_text(text, encoding="utf-8")
     print(section)
 
