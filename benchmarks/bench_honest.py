@@ -5,7 +5,6 @@ how often the exact rate falls outside (must be never). Writes its section of re
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,8 @@ from scipy.stats import binom
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._results import write_section  # noqa: E402
 
 
 def main() -> None:
@@ -52,11 +53,7 @@ def main() -> None:
             "",
         ]
     )
-    results = HERE / "results.md"
-    text = results.read_text(encoding="utf-8")
-    text = re.sub(r"## Honest published chances for small groups.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
-    results.write_text(text, encoding="utf-8")
-    print(section)
+    write_section(section)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import io
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -28,6 +27,9 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._results import write_section  # noqa: E402
+
 WORK = HERE / "_work"
 EXE = Path(sys.executable).parent / "kansenspiegel"
 MiB = 1024 * 1024
@@ -278,11 +280,7 @@ def main() -> None:
             "",
         ]
     )
-    results = HERE / "results.md"
-    text = results.read_text(encoding="utf-8")
-    text = re.sub(r"## Hostile uploads.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
-    results.write_text(text, encoding="utf-8")
-    print(section)
+    write_section(section)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ into benchmarks/results.md. Run by benchmarks/run.sh.
 
 from __future__ import annotations
 
-import re
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._results import write_section  # noqa: E402
+
 WORK = HERE / "_work"
 
 
@@ -82,11 +85,7 @@ def main() -> None:
             "",
         ]
     )
-    results = HERE / "results.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"
-    text = re.sub(r"## Findings, reports and the disclosure audit.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
-    results.write_text(text, encoding="utf-8")
-    print(section)
+    write_section(section)
 
 
 if __name__ == "__main__":

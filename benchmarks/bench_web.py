@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -20,6 +19,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._results import write_section  # noqa: E402
+
 WORK = HERE / "_work"
 CLIENTS, SECONDS = 20, 60
 
@@ -165,11 +168,7 @@ def main() -> None:
             "",
         ]
     )
-    results = HERE / "results.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"
-    text = re.sub(r"## Web: first start and load.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
-    results.write_text(text, encoding="utf-8")
-    print(section)
+    write_section(section)
 
 
 def load_once(port: int, urls: list[str]) -> float:

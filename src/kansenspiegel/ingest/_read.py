@@ -64,6 +64,10 @@ def _too_many(path: Path, what: str, limit: int) -> IngestError:
     return IngestError(path, [problem("within_limit", "too_many_" + what, limit=f"{limit:,}".replace(",", "."))])
 
 
+def _unpacks_too_big(path: Path, limits: Limits) -> IngestError:
+    return IngestError(path, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
+
+
 def _check_columns(path: Path, n: int, limits: Limits | None) -> None:
     if limits is not None and n > limits.max_columns:
         raise _too_many(path, "columns", limits.max_columns)
@@ -122,7 +126,7 @@ def _read_xlsx(path: Path, limits: Limits | None) -> pd.DataFrame:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > limits.max_unpacked_bytes or unpacked > limits.max_ratio * max(path.stat().st_size, 1):
-            raise IngestError(path, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
+            raise _unpacks_too_big(path, limits)
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
@@ -169,5 +173,5 @@ def _read_parquet(path: Path, limits: Limits | None) -> pd.DataFrame:
             raise _too_many(path, "rows", limits.max_rows)
         unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if unpacked > limits.max_unpacked_bytes:
-            raise IngestError(path, [problem("within_limit", "unpacks_too_big", limit=f"{limits.max_unpacked_bytes // (1024 * 1024)} MiB")])
+            raise _unpacks_too_big(path, limits)
     return pd.read_parquet(path)

@@ -133,6 +133,13 @@ PANEL = 5
 CSRF_COOKIE = "ks_csrf"
 
 
+#: The common names shown beside an area in the suggestions ("Den Haag" beside 's-Gravenhage).
+SHOWN_ALIASES: dict[str, list[str]] = {}
+for _alias, _code in ALIASES.items():
+    if " " in _alias and not _alias.startswith(("s ", "the ", "heel ")) and _code != NATIONAL_CODE:
+        SHOWN_ALIASES.setdefault(_code, []).append(_alias.title())
+
+
 def _board(request: Request) -> Published:
     return request.app.state.dashboard  # type: ignore[no-any-return]
 
@@ -141,10 +148,6 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
     """A page; ``path`` is its own address when it is not one of `PATHS` (an own dataset)."""
     board = _board(request)
     names = geography_names(lang)
-    aliases: dict[str, list[str]] = {}
-    for alias, code in ALIASES.items():
-        if " " in alias and not alias.startswith(("s ", "the ", "heel ")) and code != NATIONAL_CODE:
-            aliases.setdefault(code, []).append(alias.title())
 
     def url(target: str, **changes: Any) -> str:
         params = {**state, "lang": lang, **changes}
@@ -176,7 +179,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "years": board.years,
             "geos": geos,
             "names": names,
-            "aliases": aliases,
+            "aliases": SHOWN_ALIASES,
             "moments": [(m, moment_label(m, lang)) for m in BASE_MOMENTS],
             "all_moments": [(m, moment_label(m, lang)) for m in MOMENTS],
             "fmt_int": lambda v: fmt_int(v, lang),
