@@ -229,9 +229,56 @@ def test_a_locked_or_damaged_database_is_one_sentence(tmp_path: Path, demo_2018_
         holder.wait()
 
 
-def test_a_server_for_other_computers_never_serves_own_data_without_login(demo_2018_db: Path) -> None:
-    """Own data and exact counts have no accounts yet: reachable from elsewhere, serve refuses
-    them (before: `serve --host 0.0.0.0` served every municipality's own data to anyone)."""
+def test_a_server_for_other_computers_never_serves_own_data_without_login(demo_2018_db: Path, tmp_path: Path) -> None:
+    """Own data and exact counts without accounts: reachable from elsewhere, serve refuses them
+    (before: `serve --host 0.0.0.0` served every municipality's own data to anyone)."""
+    users = tmp_path / "users.json"
     for args in (["--host", "0.0.0.0"], ["--host", "192.168.1.5", "--no-own", "--internal"]):
-        result = runner.invoke(app, ["serve", "--db", str(demo_2018_db), *args], env={"KANSENSPIEGEL_LANG": ""})
-        assert result.exit_code == 2 and "have no login yet" in result.stderr, result.output
+        result = runner.invoke(app, ["serve", "--db", str(demo_2018_db), "--users", str(users), *args], env={"KANSENSPIEGEL_LANG": ""})
+        assert result.exit_code == 2 and "has no users yet" in result.stderr and "kansenspiegel users add" in result.stderr, result.output
+
+
+def test_users_are_managed_on_the_command_line_and_a_shared_server_starts_with_them(
+    demo_2018_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    users = tmp_path / "users.json"
+    base = ["--users", str(users)]
+    added = runner.invoke(
+        app, ["users", "add", "Nijmegen", "--area", "gm0268", "--area", "AM08", *base, "--password-stdin"], input="een zin van vier woorden\n"
+    )
+    assert added.exit_code == 0 and "user 'nijmegen' added" in added.stderr and "GM0268, AM08" in added.stderr, added.output
+    assert (
+        runner.invoke(
+            app, ["users", "add", "analist", "--area", "NL", "--analyst", *base], input="een ander lang wachtwoord\neen ander lang wachtwoord\n"
+        ).exit_code
+        == 0
+    )
+    for argv, stdin, said in (
+        (["users", "add", "kort", "--area", "GM0268", *base, "--password-stdin"], "te kort\n", "at least 12 characters"),
+        (["users", "add", "nergens", "--area", "GM9999", *base, "--password-stdin"], "een zin van vier woorden\n", "Unknown area 'GM9999'"),
+        (["users", "add", "nijmegen", "--area", "GM0268", *base, "--password-stdin"], "een zin van vier woorden\n", "already exists"),
+        (["users", "add", "typfout", "--area", "GM0268", *base], "een zin van vier woorden\neen zin van drie woorden\n", "not the same"),
+        (["users", "remove", "niemand", *base], "", "There is no user 'niemand'"),
+    ):
+        result = runner.invoke(app, argv, input=stdin, env={"KANSENSPIEGEL_LANG": ""})
+        assert result.exit_code == 2 and said in result.stderr, (argv, result.output)
+    listed = runner.invoke(app, ["users", "list", *base])
+    assert [line.split(";")[:3] for line in listed.stdout.splitlines()] == [
+        ["name", "areas", "analyst"],
+        ["analist", "NL", "yes"],
+        ["nijmegen", "GM0268 AM08", "no"],
+    ]
+    assert "scrypt" not in listed.stdout and "woorden" not in users.read_text()
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kw: started.update(app=application, **kw))
+    result = runner.invoke(app, ["serve", "--db", str(demo_2018_db), *base, "--host", "0.0.0.0", "--internal"], env={"KANSENSPIEGEL_LANG": "nl"})
+    assert result.exit_code == 0, result.output
+    assert "gedeelde server met accounts (2 gebruikers" in result.stderr and "HTTPS-proxy" in result.stderr
+    assert started["host"] == "0.0.0.0" and len(started["app"].state.users) == 2  # type: ignore[attr-defined]
+
+    assert runner.invoke(app, ["users", "remove", "nijmegen", *base]).exit_code == 0
+    assert runner.invoke(app, ["users", "password", "analist", *base, "--password-stdin"], input="nog een ander wachtwoord\n").exit_code == 0
+    assert [line.split(";")[0] for line in runner.invoke(app, ["users", "list", *base]).stdout.splitlines()] == ["name", "analist"]

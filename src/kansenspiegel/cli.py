@@ -453,6 +453,99 @@ def view(
         err.print(t("policy.synthetic", lang.code))
 
 
+users_app = typer.Typer(help="Accounts of a shared server: who may log in, and which areas' own data they may see.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+UsersOption = Annotated[
+    Path | None, typer.Option("--users", help="The users file [default: <db>-users.json beside --db]", metavar="<path>", show_default=False)
+]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input (for scripts)")]
+
+
+def _users_file(users: Path | None, db: Path | None) -> Path:
+    from kansenspiegel.store import default_db_path
+
+    if users is not None:
+        return users
+    path = db if db is not None else default_db_path()
+    return path.with_name(path.stem + "-users.json")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt(t("cli.password_prompt", _lang()), hide_input=True)
+    if first != typer.prompt(t("cli.password_again", _lang()), hide_input=True):
+        _fail(t("cli.password_mismatch", _lang()))
+    return str(first)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except UserError as exc:
+        _fail(exc.text(_lang()))
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (lower case; an e-mail address works)")],
+    area: Annotated[
+        list[str], typer.Option("--area", help="A municipality (GM0363), region (AM08) or NL whose own data the user may load and see; repeat for more")
+    ],
+    analyst: Annotated[bool, typer.Option("--analyst", help="May see exact counts on a server started with --internal")] = False,
+    users: UsersOption = None,
+    db: DbOption = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Add a user (asks for the password; it is stored only as a scrypt hash)."""
+    from kansenspiegel.access import Users
+
+    path = _users_file(users, db)
+    with _user_errors():
+        user = Users(path).add(name.strip().lower(), _password(password_stdin), area, analyst=analyst)
+    _say("user_added", name=user.name, path=path, areas=", ".join(user.areas), analyst=t("cli.analyst_suffix", _lang()) if user.analyst else "")
+
+
+@users_app.command("list")
+def users_list(users: UsersOption = None, db: DbOption = None) -> None:
+    """The users, their areas and whether they are analysts (never a password), as CSV."""
+    from kansenspiegel.access import Users
+
+    path = _users_file(users, db)
+    with _user_errors():
+        rows = Users(path).describe()
+    if not rows:
+        _say("no_users", path=path)
+        return
+    typer.echo("name;areas;analyst;created")
+    for r in rows:
+        typer.echo(f"{r['name']};{' '.join(r['areas'])};{'yes' if r['analyst'] else 'no'};{r['created']}")
+
+
+@users_app.command("remove")
+def users_remove(name: str, users: UsersOption = None, db: DbOption = None) -> None:
+    """Remove a user; their sessions end at once, also on a running server."""
+    from kansenspiegel.access import Users
+
+    path = _users_file(users, db)
+    with _user_errors():
+        Users(path).remove(name.strip().lower())
+    _say("user_removed", name=name)
+
+
+@users_app.command("password")
+def users_password(name: str, users: UsersOption = None, db: DbOption = None, password_stdin: PasswordStdin = False) -> None:
+    """Give a user a new password; their sessions end at once."""
+    from kansenspiegel.access import Users
+
+    path = _users_file(users, db)
+    with _user_errors():
+        Users(path).set_password(name.strip().lower(), _password(password_stdin))
+    _say("password_set", name=name)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -466,24 +559,32 @@ def serve(
         Path | None, typer.Option(help="Database file for own client files loaded on the upload page [default: <db>-own.duckdb beside --db]", metavar="<path>")
     ] = None,
     no_own: Annotated[bool, typer.Option("--no-own", help="No own-data database: the upload page only checks files (for a public server)")] = False,
+    users: UsersOption = None,
 ) -> None:
-    """Start the dashboard (builds the demo database first if there is none)."""
+    """Start the dashboard (builds the demo database first if there is none).
+
+    With users in the users file (`kansenspiegel users add`) own data needs a login; without
+    them the server is for one person and listens on this computer only."""
     import uvicorn
 
+    from kansenspiegel.access import Users
     from kansenspiegel.store import default_db_path
     from kansenspiegel.web import create_app
 
     path = db if db is not None else default_db_path()
     local = host in ("127.0.0.1", "localhost", "::1")
-    if not local and (not no_own or internal):
-        # own data and exact counts are for one person on this computer until accounts exist
-        _fail(t("cli.not_local", _lang(), host=host))
+    users_path = _users_file(users, db)
+    with _user_errors():
+        accounts = Users(users_path) if len(Users(users_path)) else None
+    if not local and (not no_own or internal) and accounts is None:
+        # own data and exact counts without accounts are for one person on this computer
+        _fail(t("cli.not_local", _lang(), host=host, users=users_path))
     if not path.exists():
         _say("building_demo", path=path)
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
     try:
         own = None if no_own else (own_db if own_db is not None else path.with_name(path.stem + "-own.duckdb"))
-        application = create_app(path, dataset=dataset, internal=internal, own_db=own)
+        application = create_app(path, dataset=dataset, internal=internal, own_db=own, users=accounts)
     except UserError as exc:
         _fail(exc.text(_lang()))
         raise
@@ -492,7 +593,13 @@ def serve(
         raise
     if internal:
         err.print(f"[bold red]{escape(t('cli.internal_mode', _lang()))}[/bold red]", highlight=False)
-    _say("mode_local" if local else "mode_public", own=t("cli.own_off", _lang()) if no_own else t("cli.own_on", _lang(), path=own))
+    own_line = t("cli.own_off", _lang()) if no_own else t("cli.own_on", _lang(), path=own)
+    if accounts is not None:
+        _say("mode_accounts", n=len(accounts), path=users_path, own=own_line)
+        if not local:
+            _say("https_advice")
+    else:
+        _say("mode_local" if local else "mode_public", own=own_line)
     _say("serving", url=f"http://{host}:{port}/")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

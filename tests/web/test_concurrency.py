@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -67,6 +68,79 @@ def test_twenty_clients_at_once_get_no_server_error(demo_2018_db: Path, tmp_path
         with cf.ThreadPoolExecutor(20) as pool:
             statuses = collections.Counter(pool.map(lambda p: _get(base + p), paths * 10))
         assert statuses == {200: len(paths) * 10}, statuses
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path, tmp_path: Path) -> None:
+    """A shared internal server with accounts: 20 clients log in at the same time (scrypt under
+    load), then ask own-data, internal and public routes at once: no server error, each sees its
+    own area's dataset and never the other's, exact counts only for the analyst."""
+    exe = Path(sys.executable).parent / "kansenspiegel"
+    users = tmp_path / "users.json"
+    password = "een zin van vier woorden"
+    for name, area, extra in (("nijmegen", "GM0268", []), ("amsterdam", "GM0363", []), ("analist", "NL", ["--analyst"])):
+        made = subprocess.run(
+            [str(exe), "users", "add", name, "--area", area, *extra, "--users", str(users), "--password-stdin"], input=password + "\n", text=True
+        )
+        assert made.returncode == 0
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "server.log").open("wb")
+    args = ["serve", "--db", str(demo_2018_db), "--port", str(port), "--internal", "--own-db", str(tmp_path / "own.duckdb"), "--users", str(users)]
+    proc = subprocess.Popen([str(exe), *args], stdout=log, stderr=subprocess.STDOUT)
+
+    def logged_in(name: str) -> httpx.Client:
+        c = httpx.Client(base_url=base, timeout=120)
+        c.get("/login")
+        answer = c.post("/login", data={"csrf": c.cookies.get("ks_csrf"), "name": name, "password": password, "next": "/upload"})
+        assert answer.status_code == 303, answer.text[:300]
+        return c
+
+    try:
+        for _ in range(300):
+            try:
+                if _get(base + "/api/v1/meta") == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        c = logged_in("nijmegen")
+        try:
+            form = {"csrf": c.cookies.get("ks_csrf"), "action": "load", "name": "nijmegen-test", "lang": "nl"}
+            assert c.post("/upload", files={"file": ("klanten.csv", filled_template(), "text/csv")}, data=form).status_code == 303
+        finally:
+            c.close()
+        names = ["nijmegen", "amsterdam", "analist", "nijmegen", "amsterdam"] * 4
+        with cf.ThreadPoolExecutor(20) as pool:
+            clients = list(pool.map(logged_in, names))
+        paths = [
+            "/api/v1/own",
+            "/own/nijmegen-test",
+            "/api/v1/own/nijmegen-test/compare?year=2018&geography=GM0268",
+            "/api/v1/groups?year=2018&geography=GM0268&characteristics=gender",
+            "/characteristics?geo=GM0268",
+            "/download/overview.csv?geo=GM0268",
+        ]
+
+        def ask(job: tuple[str, httpx.Client]) -> tuple[str, str, int, str]:
+            name, c = job
+            return [(name, p, (r := c.get(p)).status_code, r.text) for p in paths]  # type: ignore[return-value]
+
+        with cf.ThreadPoolExecutor(20) as pool:
+            answers = [a for batch in pool.map(ask, zip(names, clients)) for a in batch]
+        for c in clients:
+            c.close()
+        assert not [a[:3] for a in answers if a[2] >= 500]
+        for name, path, status, text in answers:
+            if "nijmegen-test" in path:
+                assert status == (404 if name == "amsterdam" else 200), (name, path, status)
+            if path == "/api/v1/own":
+                assert ("nijmegen-test" in text) == (name != "amsterdam")
+            if path.startswith("/api/v1/groups"):
+                populations = [int(p) for p in re.findall(r'"population":(\d+)', text)]
+                assert populations and (any(p % 10 for p in populations) == (name == "analist")), name
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

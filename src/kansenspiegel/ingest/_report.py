@@ -21,6 +21,8 @@ class ValidationReport(BaseModel):
     kind: str | None = None
     rows: int = 0
     years: list[int] = []
+    #: the municipalities (microdata) or areas (a table of counts) the file holds
+    areas: list[str] = []
     total_problems: int = 0
     problems: list[Problem] = []
 
@@ -63,4 +65,7 @@ def validate_file(path: str | Path, *, name: str | None = None, limits: Limits |
         clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)
     except IngestError as exc:
         return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems[:MAX_REPORTED])
-    return ValidationReport(file=shown, ok=True, kind=kind, rows=len(clean), years=sorted(int(y) for y in clean["year"].unique()))
+    where = clean["municipality"] if kind == "microdata" else clean["geography"]
+    return ValidationReport(
+        file=shown, ok=True, kind=kind, rows=len(clean), years=sorted(int(y) for y in clean["year"].unique()), areas=sorted(str(a) for a in where.unique())
+    )

@@ -115,7 +115,7 @@ class Published:
                 self._memo.popitem(last=False)
         return value
 
-    def run(self, name: str, **values: Any) -> pd.DataFrame:
+    def run(self, name: str, /, **values: Any) -> pd.DataFrame:
         """`view` with the parameters as keywords (validated by the view's model)."""
         if name not in VIEWS:
             raise not_found("error.unknown_view", view=name)

@@ -39,7 +39,7 @@ class OwnData:
         self.path = Path(path)
         self.policy = policy
         self._store: Store | None = None
-        self._boards: dict[str, Published] = {}
+        self._boards: dict[tuple[str, Policy], Published] = {}
         self._lock = threading.RLock()
 
     def _open(self, create: bool = False) -> Store | None:
@@ -69,20 +69,28 @@ class OwnData:
                     "years": [int(y) for y in str(row.years).split(",")],
                     "rows": int(row.rows),
                     "municipalities": municipalities_of(board),
+                    "areas": areas_of(board),
                     "loaded_at": str(row.loaded_at)[:19],
                     "synthetic": bool(row.synthetic),
                 }
             )
         return out
 
-    def board(self, name: str) -> Published:
+    def board(self, name: str, policy: Policy | None = None) -> Published:
+        """The door to one dataset, under ``policy`` (default: this server's own-data policy;
+        the own view passes the policy of the reference door it is shown beside)."""
+        policy = self.policy if policy is None else policy
         with self._lock:
-            if name not in self._boards:
+            if (name, policy) not in self._boards:
                 store = self._open()
                 if store is None or name not in store.dataset_names():
                     raise not_found("error.no_own_dataset", name=name)
-                self._boards[name] = Published(Mirror(store=store, dataset=name), self.policy)
-            return self._boards[name]
+                self._boards[(name, policy)] = Published(Mirror(store=store, dataset=name), policy)
+            return self._boards[(name, policy)]
+
+    def areas(self, name: str) -> list[str]:
+        """The areas a dataset holds figures of (who may see it is decided on these)."""
+        return areas_of(self.board(name))
 
     def load(self, path: Path, name: str, *, source: str) -> IngestResult:
         """Load a validated file as dataset ``name`` (all or nothing)."""
@@ -96,8 +104,12 @@ class OwnData:
             result = ingest_file(store, path, dataset=name)
             # the temporary path of the upload means nothing to the user: keep the uploaded name
             store.set_source(name, source)
-            self._boards.pop(name, None)
+            self._forget(name)
             return result
+
+    def _forget(self, name: str) -> None:
+        for key in [k for k in self._boards if k[0] == name]:
+            self._boards.pop(key)
 
     def delete(self, name: str) -> None:
         """Remove a dataset; the file itself when it was the last one."""
@@ -108,7 +120,7 @@ class OwnData:
             with store.transaction():
                 store.delete_dataset(name)
             store.checkpoint()
-            self._boards.pop(name, None)
+            self._forget(name)
             left = store.dataset_names()
             self.close()
             if left:  # the others stay, in a fresh file without the deleted rows' bytes
@@ -120,6 +132,11 @@ class OwnData:
 
 def municipalities_of(board: Published) -> list[str]:
     return board.mirror.geographies("municipality")
+
+
+def areas_of(board: Published) -> list[str]:
+    """The finest areas of a dataset: its municipalities, else its regions (a table by AMR), else NL."""
+    return municipalities_of(board) or board.mirror.geographies("amr") or [NATIONAL_CODE]
 
 
 class OwnParams(Params):
@@ -140,7 +157,7 @@ def compute(reference: Published, p: OwnParams) -> pd.DataFrame:
     samples, Benjamini–Hochberg over the rows shown)."""
     if reference.own is None:
         raise not_found("error.no_own_db")
-    own: Published = reference.own.board(p.name)
+    own: Published = reference.own.board(p.name, reference.policy)
     own.check(year=p.year)
     if p.geography not in municipalities_of(own):
         raise not_found("error.own_not_in_dataset", code=p.geography, codes=", ".join(municipalities_of(own)))

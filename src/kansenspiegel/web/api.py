@@ -16,13 +16,14 @@ from kansenspiegel.ingest import ValidationReport
 from kansenspiegel.views import NAME_PATTERN, VIEWS, Moment, Params, Published, View, records
 from kansenspiegel.views import own as own_view
 from kansenspiegel.views.own import OwnComparison, OwnParams
+from kansenspiegel.web import accounts
 from kansenspiegel.web.uploads import check_upload
 
 router = APIRouter(prefix="/api/v1", tags=["mirror"])
 
 
 def board(request: Request) -> Published:
-    return request.app.state.dashboard  # type: ignore[no-any-return]
+    return accounts.door(request)
 
 
 @router.get("/meta", summary="Years, datasets and whether the data is synthetic")
@@ -94,6 +95,7 @@ def boundaries(level: Literal["amr", "municipality", "province"]) -> dict[str, A
 
 @router.post("/validate", summary="Check a client file against the data contract (nothing is stored)", response_model=ValidationReport)
 async def validate(request: Request, file: Annotated[UploadFile, File(description="CSV (; or ,), XLSX or Parquet")]) -> ValidationReport:
+    accounts.require_user(request)  # on a server with accounts: client files only after logging in
     return await check_upload(request, file)
 
 
@@ -103,12 +105,7 @@ own_router = APIRouter(prefix="/api/v1", tags=["own data"])
 
 @own_router.get("/own", summary="Own client files loaded into this server's own-data database")
 def own_datasets(request: Request) -> list[dict[str, Any]]:
-    from kansenspiegel.errors import not_found
-
-    own = board(request).own
-    if own is None:
-        raise not_found("error.no_own_db")
-    return own.datasets()  # type: ignore[no-any-return]
+    return accounts.own_datasets(request)
 
 
 @own_router.get("/own/{name}/compare", summary=VIEWS["own"].summary, response_model=OwnComparison)
@@ -120,6 +117,7 @@ def own_compare(
     moment: Moment = "employed",
     lang: Literal["nl", "en"] = "nl",
 ) -> dict[str, Any]:
+    accounts.own_board(request, name)  # only a dataset this request may see
     pub = board(request)
     params = OwnParams(name=name, year=year, geography=geography, moment=moment, lang=lang)
     return own_view.as_object(pub.view("own", params), pub, params)

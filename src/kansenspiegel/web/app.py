@@ -10,19 +10,20 @@ import plotly
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kansenspiegel import __version__
+from kansenspiegel.access import Users
 from kansenspiegel.disclosure import INTERNAL, PUBLIC
 from kansenspiegel.errors import UserError
 from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.views import OwnData, Published
-from kansenspiegel.web import api, pages, uploads
+from kansenspiegel.web import accounts, api, pages, uploads
 from kansenspiegel.web.cache import ResponseCache
 from kansenspiegel.web.guards import HeadAsGet, NoTrailingSlash
 from kansenspiegel.web.limits import BodyLimit
@@ -33,7 +34,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 #: Answers that hold own data or an upload's report.
-PRIVATE_PREFIXES = ("/own", "/upload", "/api/v1/own", "/api/v1/validate")
+PRIVATE_PREFIXES = ("/own", "/upload", "/api/v1/own", "/api/v1/validate", "/login", "/logout")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -49,7 +50,13 @@ SECURITY_HEADERS = {
 
 
 def create_app(
-    db: str | Path | None = None, *, mirror: Mirror | None = None, dataset: str | None = None, internal: bool = False, own_db: str | Path | None = None
+    db: str | Path | None = None,
+    *,
+    mirror: Mirror | None = None,
+    dataset: str | None = None,
+    internal: bool = False,
+    own_db: str | Path | None = None,
+    users: Users | str | Path | None = None,
 ) -> FastAPI:
     """The dashboard on a database file (read-only) or on a given `Mirror`.
 
@@ -58,7 +65,11 @@ def create_app(
 
     ``internal=True`` is for an authorised analyst on their own data: pages and the API show
     exact counts; downloads still pass the public policy unless ``?export=internal`` is asked
-    for, and such an export says so on every row."""
+    for, and such an export says so on every row.
+
+    ``users``: the accounts of a shared server (a `Users` or its file). With it, own data needs a
+    login and shows each user only their areas' datasets, and on an internal server only
+    analysts see exact counts (`web.accounts`). Without it the server is for one person."""
     mirror = mirror if mirror is not None else Mirror.open(db, dataset=dataset)
     app = FastAPI(
         redirect_slashes=False,  # NoTrailingSlash redirects, relatively
@@ -73,6 +84,9 @@ def create_app(
     app.state.public = Published(mirror, PUBLIC) if internal else app.state.dashboard
     own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
     app.state.dashboard.own = app.state.public.own = app.state.own = own
+    app.state.users = users if (users is None or isinstance(users, Users)) else Users(users)
+    app.state.revoked = {}  # sessions ended by logging out: nonce -> when they would have expired
+    app.state.login_throttles = accounts.throttles()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -131,6 +145,15 @@ def create_app(
         """The one handler of the product's errors: a page in its language, the API in English."""
         return error(request, exc.status, exc.text("nl" if dutch(request) else "en"))
 
+    async def login_needed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, accounts.LoginNeeded)
+        target = accounts.login_url(request, exc)
+        if target is not None:
+            return RedirectResponse(target, status_code=303)
+        response = error(request, 401, exc.text("nl" if dutch(request) else "en"))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         parts = []
@@ -151,7 +174,9 @@ def create_app(
 
     app.add_exception_handler(pages.AreaRedirect, pages.area_redirect)
     app.add_exception_handler(pages.AreaChoice, pages.area_choice)
+    app.add_exception_handler(accounts.LoginNeeded, login_needed)
     routers = [api.view_router(), api.router, api.own_router, pages.router]
+    app.add_exception_handler(accounts.LoginNeeded, login_needed)
     for router in routers:
         app.include_router(router)
     app.state.query_names = query_names(routers)  # what the answer cache keys on

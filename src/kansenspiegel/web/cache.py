@@ -23,7 +23,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: never cached: files, forms, and own data (it changes while the server runs)
-UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload", "/own", "/api/v1/own", "/report")
+UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload", "/own", "/api/v1/own", "/report", "/login", "/logout")
+#: A request with a login cookie is answered fresh: its page names the user, and on an internal
+#: server an analyst's answers hold exact counts.
+SESSION_COOKIE = "ks_session"
 
 
 #: Bytes of answers kept at most (bodies; a page is some tens of kB, an API answer up to a few MB).
@@ -53,7 +56,7 @@ class ResponseCache:
         return self._bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES) or _has_session(scope):
             await self.app(scope, receive, send)
             return
         key = self.key(scope)
@@ -93,3 +96,7 @@ class ResponseCache:
                 while self._bytes > self.max_bytes and self._entries:
                     _, (_, dropped) = self._entries.popitem(last=False)
                     self._bytes -= len(dropped)
+
+
+def _has_session(scope: Scope) -> bool:
+    return any(name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value for name, value in scope.get("headers", ()))

@@ -29,6 +29,8 @@ T: dict[str, Callable[..., str]] = {
     "method": Label("ui.method"),
     "upload": Label("ui.upload"),
     "own": Label("ui.own"),
+    "login": Label("ui.login"),
+    "logout": Label("ui.logout"),
     "year": Label("ui.year"),
     "geography": Label("ui.geography"),
     "comparison": Label("ui.comparison"),

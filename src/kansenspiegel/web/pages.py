@@ -38,7 +38,7 @@ from kansenspiegel.views import own as own_view
 from kansenspiegel.views import quality as quality_view
 from kansenspiegel.views.compare import combination_choices, group_options
 from kansenspiegel.views.own import OwnParams
-from kansenspiegel.web import downloads
+from kansenspiegel.web import accounts, downloads
 from kansenspiegel.web.i18n import READ_HELP, T
 from kansenspiegel.web.uploads import check_upload
 
@@ -141,7 +141,7 @@ for _alias, _code in ALIASES.items():
 
 
 def _board(request: Request) -> Published:
-    return request.app.state.dashboard  # type: ignore[no-any-return]
+    return accounts.door(request)
 
 
 def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, path: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:
@@ -156,7 +156,8 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
         return where + ("?" + urlencode(params) if params else "")
 
     geos = board.geographies()
-    return request.app.state.templates.TemplateResponse(
+    user = accounts.current_user(request)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request,
         f"{page}.html",
         {
@@ -190,10 +191,16 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "explain": t("finding.explain", lang),
             "differences": {k: t.label(lang) for k, t in DIFFERENCES.items()},
             "moment_label": lambda m: moment_label(m, lang),
+            "accounts_on": accounts.users(request) is not None,
+            "user": user,
+            "form_token": lambda: _form_token(request),
             **context,
         },
         status_code=status,
     )
+    if user is not None and "token" not in context and request.cookies.get(CSRF_COOKIE) != _form_token(request):
+        response.set_cookie(CSRF_COOKIE, _form_token(request), httponly=True, samesite="strict")  # for the logout button
+    return response
 
 
 def _year(board: Published, year: int | None) -> int:
@@ -437,7 +444,13 @@ def download_view(request: Request, name: str, fmt: Literal["csv", "xlsx"]) -> R
     board = board if (board.policy.exact and internal_export) else request.app.state.public
     if "lang" in VIEWS[name].params.model_fields:
         params["lang"] = lang
-    return downloads.render_view(board, name, fmt, params, lang)  # type: ignore[arg-type]
+    own_data = "own data" in VIEWS[name].tags
+    if own_data:
+        accounts.own_board(request, params.get("name", ""))  # the same rule as its page
+    response = downloads.render_view(board, name, fmt, params, lang)  # type: ignore[arg-type]
+    if own_data:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/download/{view}.{fmt}")
@@ -466,12 +479,17 @@ def _signature(request: Request, nonce: str) -> str:
 def _form_token(request: Request) -> str:
     """The form token for this browser: its cookie when that is one this server signed, else a
     new one. A token is ``nonce.signature``: nobody without the server's secret can make one."""
+    made = getattr(request.state, "form_token", None)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
     cookie = request.cookies.get(CSRF_COOKIE, "")
     nonce, _, signature = cookie.partition(".")
     if nonce and hmac.compare_digest(signature, _signature(request, nonce)):
-        return cookie
-    nonce = secrets.token_urlsafe(24)
-    return f"{nonce}.{_signature(request, nonce)}"
+        request.state.form_token = cookie
+    else:
+        nonce = secrets.token_urlsafe(24)
+        request.state.form_token = f"{nonce}.{_signature(request, nonce)}"
+    return request.state.form_token  # type: ignore[no-any-return]
 
 
 def _csrf(request: Request, token: str) -> str:
@@ -492,7 +510,7 @@ def _csrf(request: Request, token: str) -> str:
 
 
 def _own(request: Request) -> OwnData | None:
-    return _board(request).own  # type: ignore[no-any-return]
+    return request.app.state.own  # type: ignore[no-any-return]
 
 
 def _upload_page(request: Request, lang: Lang, token: str, report: Any = None, error: str | None = None, status: int = 200) -> HTMLResponse:
@@ -507,7 +525,7 @@ def _upload_page(request: Request, lang: Lang, token: str, report: Any = None, e
         report=report,
         error=error,
         own_enabled=own is not None,
-        own_datasets=own.datasets() if own is not None else [],
+        own_datasets=accounts.own_datasets(request) if own is not None else [],
     )
     response.status_code = status
     return response
@@ -515,6 +533,7 @@ def _upload_page(request: Request, lang: Lang, token: str, report: Any = None, e
 
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, lang: LangQ = "nl") -> HTMLResponse:
+    accounts.require_user(request)
     token = _form_token(request)
     response = _upload_page(request, lang, token)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
@@ -533,6 +552,7 @@ async def upload_check(
     """Check an uploaded client file and show the validation report; with ``action=load`` a
     valid file is then loaded into the own-data database as dataset ``name``."""
     cookie = _csrf(request, csrf)
+    accounts.require_user(request)
     own = _own(request)
     if action == "load" and own is None:
         raise not_found("error.no_own_db")
@@ -540,6 +560,7 @@ async def upload_check(
 
     def load(path: Path, report: Any) -> None:
         assert own is not None
+        accounts.check_may_load(request, report.areas)
         own.load(path, name.strip().lower(), source=report.file)
         loaded.append(name.strip().lower())
 
@@ -562,10 +583,7 @@ def own_page(
     lang: LangQ = "nl",
 ) -> HTMLResponse:
     """An own dataset: the municipality beside the reference AMR and country."""
-    own = _own(request)
-    if own is None:
-        raise not_found("error.no_own_db")
-    ob = own.board(name)
+    ob = accounts.own_board(request, name)
     gms = municipalities_of(ob)
     year = ob.default_year if year is None else year
     geo = geo or gms[0]
@@ -603,10 +621,8 @@ def own_delete(
 ) -> RedirectResponse:
     """Delete an own dataset (and the own-data file when it was the last one)."""
     _csrf(request, csrf)
-    own = _own(request)
-    if own is None:
-        raise not_found("error.no_own_db")
-    own.delete(name)
+    accounts.own_board(request, name)  # only a dataset this user may see
+    accounts.own_data(request).delete(name)
     return RedirectResponse(f"/upload?lang={lang}&deleted={name}", status_code=303)
 
 
@@ -619,3 +635,47 @@ def template(fmt: Literal["csv", "xlsx"]) -> Response:
         body = write_template(Path(tmp) / f"clients.{fmt}").read_bytes()
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="kansenspiegel-template.{fmt}"'})
+
+
+def _login_page(request: Request, lang: Lang, next_url: str, *, error: str | None = None, name: str = "", status: int = 200) -> HTMLResponse:
+    if accounts.users(request) is None:
+        raise not_found("error.no_accounts")
+    token = _form_token(request)
+    response = _render(request, "login", lang, {}, token=token, next_url=accounts.safe_next(next_url), error=error, name=name, status=status)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, lang: LangQ = "nl", next: Annotated[str, Query(max_length=2000)] = "/") -> HTMLResponse:
+    """The login form of a server with accounts."""
+    return _login_page(request, lang, next)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    name: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[Literal["nl", "en"], Form()] = "nl",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Log in: a session cookie, then back to the page that asked for it."""
+    _csrf(request, csrf)
+    try:
+        user = accounts.log_in(request, name.strip().lower(), password)
+    except UserError as exc:
+        return _login_page(request, lang, next, error=exc.text(lang), name=name[:64], status=exc.status)
+    response = RedirectResponse(accounts.safe_next(next), status_code=303)
+    accounts.set_session(request, response, user)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "", lang: Annotated[Literal["nl", "en"], Form()] = "nl") -> RedirectResponse:
+    """Log out: the session ends on the server too."""
+    _csrf(request, csrf)
+    response = RedirectResponse(f"/?lang={lang}", status_code=303)
+    accounts.log_out(request, response)
+    return response
