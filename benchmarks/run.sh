@@ -8,3 +8,4 @@ bash scripts/setup.sh test
 .venv/bin/python benchmarks/bench_reports.py
 .venv/bin/python benchmarks/bench_honest.py
 .venv/bin/python benchmarks/bench_hostile.py
+.venv/bin/python benchmarks/bench_accounts.py

@@ -128,7 +128,7 @@ def test_each_user_sees_loads_and_deletes_only_their_own_areas(shared: TestClien
     assert log_in(shared, "regio", PASSWORD + " 3").status_code == 303
     assert shared.get("/own/nijmegen-2018").status_code == 200
     download = shared.get("/download/view/own.csv", params={"name": "nijmegen-2018", "year": 2018, "geography": "GM0268"})
-    assert download.status_code == 200 and download.headers["cache-control"] == "no-store" and "Vrouwen" in download.text
+    assert download.status_code == 200 and "no-store" in download.headers["cache-control"] and "Vrouwen" in download.text
     deleted = shared.post("/own/nijmegen-2018/delete", data={"csrf": form_token(shared, "/upload")}, follow_redirects=False)
     assert deleted.status_code == 303 and shared.get("/api/v1/own").json() == []
 
@@ -280,3 +280,103 @@ def test_logging_in_loading_and_logging_out_in_a_browser(browser, shared_server:
         assert [e for e in visit.errors if "401" not in e] == [] and len(visit.errors) == 1 and visit.outside == []
     finally:
         visit.close()
+
+
+def test_a_spaced_or_junk_session_cookie_never_poisons_the_answer_cache(demo_2018_db: Path, tmp_path: Path, users: Users) -> None:
+    """Found in review: ``Cookie: ks_session =TOKEN`` logged the analyst in while the cache saw
+    no session, so it kept the exact answer and handed it to every anonymous visitor."""
+    url = "/api/v1/funnel?year=2018&geography=GM0268"
+    with TestClient(create_app(demo_2018_db, internal=True, own_db=tmp_path / "own.duckdb", users=users)) as c:
+        log_in(c, "analist", PASSWORD + " 4")
+        token = c.cookies["ks_session"]
+        c.cookies.clear()
+        exact = c.get(url, headers={"cookie": f"ks_session ={token}"})
+        assert exact.headers["cache-control"] == "private, no-store" and exact.headers["vary"] == "Cookie"
+        assert any(r["count"] % 10 for r in exact.json() if r.get("count"))
+        anonymous = c.get(url)
+        assert all(r["count"] % 10 == 0 for r in anonymous.json() if r.get("count")), "the cache handed on exact counts"
+        page = c.get("/", headers={"cookie": f"ks_session ={token}"})
+        assert "Ingelogd als analist" in page.text and "Ingelogd als" not in c.get("/").text
+        # a junk cookie is no session: it neither logs in nor bypasses the cache
+        junk = c.get(url, headers={"cookie": "ks_session=junk"})
+        assert junk.json() == anonymous.json() and "private" not in junk.headers.get("cache-control", "")
+
+
+def test_malformed_cookies_and_tokens_never_give_a_server_error(shared: TestClient) -> None:
+    """Found in review: non-ASCII signatures gave a 500 for an existing user and 200 for an
+    unknown one (a user-name oracle); '²' passed isdigit(); 5,000-digit expiries; non-ASCII
+    form tokens."""
+    bad = [
+        "nijmegen:9999999999:x:\xe9",
+        "bestaat-niet:9999999999:x:\xe9",
+        "a:\xb2:x:y",
+        "nijmegen:" + "9" * 5000 + ":abcdefghijklmnop:" + "0" * 64,
+        "nijmegen:9999999999:abcdefghijklmnop:" + "0" * 64,
+        ":::",
+        "",
+    ]
+    for value in bad:
+        for path in ("/", "/api/v1/meta", "/api/v1/own", "/upload"):
+            cookie = f"ks_session={value}; ks_csrf=\xe9".encode("latin-1")  # raw bytes, as a hostile client sends them
+            answer = shared.get(path, headers={"cookie": cookie}, follow_redirects=False)
+            assert answer.status_code in (200, 303, 401), (value[:40], path, answer.status_code)
+    posted = shared.post("/login", data={"csrf": "\xe9\u20ac", "name": "nijmegen", "password": PASSWORD}, headers={"cookie": "ks_csrf=\xe9".encode("latin-1")})
+    assert posted.status_code == 403
+    ended = shared.post("/logout", data={"csrf": "x"}, headers={"cookie": "ks_session=a:\xb2:x:y".encode("latin-1")})
+    assert ended.status_code == 403
+
+
+def test_logins_at_the_same_moment_cannot_slip_past_the_limit(shared: TestClient) -> None:
+    """Found in review: 12 wrong passwords at once were all checked (limit 5): the count was
+    read before and written after the 0.2 s password check."""
+    import concurrent.futures as cf
+
+    token = form_token(shared)
+
+    def guess(i: int) -> int:
+        answer = shared.post("/login", data={"csrf": token, "name": "nijmegen", "password": f"gok nummer {i:04d}"}, follow_redirects=False)
+        return answer.status_code
+
+    with cf.ThreadPoolExecutor(12) as pool:
+        statuses = sorted(pool.map(guess, range(12)))
+    assert statuses.count(401) <= 5 and set(statuses) <= {401, 429}, statuses
+
+
+def test_logging_out_holds_after_a_restart_and_a_forged_logout_stores_nothing(demo_2018_db: Path, tmp_path: Path, users: Users) -> None:
+    with TestClient(create_app(demo_2018_db, own_db=tmp_path / "own.duckdb", users=users)) as c:
+        log_in(c, "nijmegen", PASSWORD)
+        token = c.cookies["ks_session"]
+        before = users.path.read_text()
+        csrf = form_token(c, "/upload")
+        for nonce in ("A" * 3000, "abcdefghijklmnop"):  # not sessions this server signed
+            forged = f"ks_session=nijmegen:99999999999999:{nonce}:{'0' * 64}; ks_csrf={csrf}"
+            assert c.post("/logout", data={"csrf": csrf}, headers={"cookie": forged}, follow_redirects=False).status_code == 303
+            c.cookies.set("ks_session", token)
+        assert users.path.read_text() == before
+        c.post("/logout", data={"csrf": form_token(c, "/upload")})
+    # another server process on the same users file (or this one after a restart)
+    with TestClient(create_app(demo_2018_db, own_db=tmp_path / "own.duckdb", users=Users(users.path))) as again:
+        again.cookies.set("ks_session", token)
+        assert again.get("/api/v1/own").status_code == 401
+
+
+def test_a_table_by_region_is_refused_as_an_own_file(shared: TestClient) -> None:
+    """Found in review: a region's table of counts loaded, and its own page then gave a 500."""
+    log_in(shared, "regio", PASSWORD + " 3")
+    body = b"year;geography;population;provision;employed;sustained\n2018;AM08;5000;2000;1500;800\n"
+    refused = load(shared, body, "regio-tabel")
+    assert refused.status_code == 400 and "per gemeente" in refused.text and "AM08" in refused.text
+    assert shared.get("/api/v1/own").json() == []
+
+
+def test_the_users_file_is_written_through_a_new_private_file(users: Users, tmp_path: Path) -> None:
+    """Found in review: a symlink planted at the predictable temporary name received the hashes."""
+    import os
+
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("untouched")
+    for pid in range(os.getpid() - 5, os.getpid() + 5):
+        (users.path.parent / f".users.json.{pid}.tmp").symlink_to(target)
+    users.add("nog-een", PASSWORD, ["GM0268"])
+    assert target.read_text() == "untouched" and not users.path.is_symlink()
+    assert stat.S_IMODE(users.path.stat().st_mode) == 0o600

@@ -81,7 +81,14 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
     exe = Path(sys.executable).parent / "kansenspiegel"
     users = tmp_path / "users.json"
     password = "een zin van vier woorden"
-    for name, area, extra in (("nijmegen", "GM0268", []), ("amsterdam", "GM0363", []), ("analist", "NL", ["--analyst"])):
+    accounts = (
+        ("nijmegen", "GM0268", []),
+        ("nijmegen-2", "GM0268", []),
+        ("amsterdam", "GM0363", []),
+        ("amsterdam-2", "GM0363", []),
+        ("analist", "NL", ["--analyst"]),
+    )
+    for name, area, extra in accounts:
         made = subprocess.run(
             [str(exe), "users", "add", name, "--area", area, *extra, "--users", str(users), "--password-stdin"], input=password + "\n", text=True
         )
@@ -112,7 +119,7 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
             assert c.post("/upload", files={"file": ("klanten.csv", filled_template(), "text/csv")}, data=form).status_code == 303
         finally:
             c.close()
-        names = ["nijmegen", "amsterdam", "analist", "nijmegen", "amsterdam"] * 4
+        names = [name for name, _, _ in accounts] * 4  # colleagues at one address, each logging in at once
         with cf.ThreadPoolExecutor(20) as pool:
             clients = list(pool.map(logged_in, names))
         paths = [
@@ -135,9 +142,9 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
         assert not [a[:3] for a in answers if a[2] >= 500]
         for name, path, status, text in answers:
             if "nijmegen-test" in path:
-                assert status == (404 if name == "amsterdam" else 200), (name, path, status)
+                assert status == (404 if name.startswith("amsterdam") else 200), (name, path, status)
             if path == "/api/v1/own":
-                assert ("nijmegen-test" in text) == (name != "amsterdam")
+                assert ("nijmegen-test" in text) == (not name.startswith("amsterdam"))
             if path.startswith("/api/v1/groups"):
                 populations = [int(p) for p in re.findall(r'"population":(\d+)', text)]
                 assert populations and (any(p % 10 for p in populations) == (name == "analist")), name

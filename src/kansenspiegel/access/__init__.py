@@ -31,6 +31,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -52,6 +53,14 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 5}
 #: How long a login lasts (a working day).
 SESSION_SECONDS = 8 * 3600
 FORMAT = 1
+#: A session token, ASCII only: name, expiry (Unix seconds), nonce, HMAC-SHA256 in hex.
+TOKEN = re.compile(r"\A([a-z0-9][a-z0-9._@-]{1,63}):([0-9]{1,12}):([A-Za-z0-9_-]{16}):([0-9a-f]{64})\Z")
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time equality of two texts, whatever characters they hold (`hmac.compare_digest`
+    refuses non-ASCII text)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,7 @@ class Users:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, ...] | None = None
         self._data: dict[str, Any] = {"format": FORMAT, "session_key": "", "users": {}}
 
     # --- reading
@@ -165,7 +174,7 @@ class Users:
             st = self.path.stat()
         except FileNotFoundError:
             return {"format": FORMAT, "session_key": "", "users": {}}
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
         with self._lock:
             if stamp != self._stamp:
                 try:
@@ -208,15 +217,15 @@ class Users:
     def _editing(self) -> Iterator[dict[str, Any]]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as lock:
+        with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600), "r+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._stamp = None
             data = json.loads(json.dumps(self._current()))
             if not data.get("session_key"):
                 data["session_key"] = secrets.token_hex(32)
             yield data
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)  # 0600, a new name
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(data, out, indent=1, sort_keys=True)
                 out.flush()
                 os.fsync(out.fileno())
@@ -270,47 +279,73 @@ class Users:
         message = f"{user.name}:{expires}:{nonce}:{user.secret}".encode()
         return hmac.new(self._session_key(), message, "sha256").hexdigest()
 
-    def session(self, token: str, revoked: Iterable[str] = (), now: float | None = None) -> User | None:
-        """The user a token belongs to, or None when it is forged, expired, revoked, or its
-        user was removed or has a new password."""
-        parts = token.split(":")
-        if len(parts) != 4 or not parts[1].isdigit() or not self._session_key():
+    def session(self, token: str, now: float | None = None) -> User | None:
+        """The user a token belongs to, or None when it is malformed, forged, expired, ended by
+        logging out, or its user was removed or has a new password."""
+        match = TOKEN.match(token)
+        if match is None or not self._session_key():
             return None
-        name, expires, nonce, signature = parts
-        if int(expires) < (now if now is not None else time.time()) or nonce in revoked:
+        name, expires, nonce, signature = match.groups()
+        now = time.time() if now is None else now
+        if not now <= int(expires) <= now + SESSION_SECONDS + 60 or nonce in self._current().get("revoked", {}):
             return None
         user = self.get(name)
-        if user is None or not hmac.compare_digest(signature, self._sign(user, int(expires), nonce)):
+        if user is None or not same(signature, self._sign(user, int(expires), nonce)):
             return None
         return user
 
+    def end(self, token: str) -> bool:
+        """Log out: a valid token is refused from now on, by every server process on this file and
+        after a restart too (its nonce is kept in the file until the token would have expired)."""
+        if self.session(token) is None:
+            return False
+        _, expires, nonce, _ = TOKEN.match(token).groups()  # type: ignore[union-attr]
+        with self._editing() as data:
+            now = time.time()
+            revoked = {n: until for n, until in data.get("revoked", {}).items() if until >= now}
+            revoked[nonce] = int(expires)
+            data["revoked"] = revoked
+        return True
+
 
 class Throttle:
-    """Failed logins per key (the client's address; its address with the name) in a sliding
-    window: beyond ``limit`` failures further tries are refused until the oldest one ages out."""
+    """Failed logins per key in a sliding window. `try_` counts an attempt *before* the password
+    is checked (under one lock, so attempts at the same moment cannot all slip under the
+    limit); `succeeded` takes it back. Beyond ``limit`` attempts in ``window`` seconds further
+    ones are refused until the oldest ages out."""
 
-    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, list[float]] = {}
+    def __init__(self, limit: int = 5, window: float = 15 * 60, max_keys: int = 100_000) -> None:
+        self.limit, self.window, self.max_keys = limit, window, max_keys
+        self._tries: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def wait(self, key: str, now: float | None = None) -> float:
-        """Seconds until ``key`` may try again (0: now)."""
+    def try_(self, key: str, now: float | None = None) -> float:
+        """Seconds to wait (> 0: refused, nothing counted) or 0 (allowed, counted as a failure
+        until `succeeded`)."""
         now = time.time() if now is None else now
         with self._lock:
-            recent = [t for t in self._failures.get(key, []) if t > now - self.window]
+            recent = [t for t in self._tries.get(key, []) if t > now - self.window]
+            if len(recent) >= self.limit:
+                self._tries[key] = recent
+                return recent[0] + self.window - now
+            recent.append(now)
+            self._tries[key] = recent
+            if len(self._tries) > self.max_keys:
+                self._forget_oldest(now)
+            return 0.0
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            recent = self._tries.get(key)
             if recent:
-                self._failures[key] = recent
-            else:
-                self._failures.pop(key, None)
-            return 0.0 if len(recent) < self.limit else recent[0] + self.window - now
+                recent.pop()
+                if not recent:
+                    del self._tries[key]
 
-    def fail(self, key: str, now: float | None = None) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(time.time() if now is None else now)
-            if len(self._failures) > 100_000:  # never grows without bound under a flood
-                self._failures.clear()
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def _forget_oldest(self, now: float) -> None:
+        """Under a flood of keys: drop the aged-out ones, then the quarter that tried longest ago
+        (never everyone's counts at once)."""
+        self._tries = {k: v for k, v in self._tries.items() if v and v[-1] > now - self.window}
+        if len(self._tries) > self.max_keys:
+            keep = sorted(self._tries, key=lambda k: self._tries[k][-1])[len(self._tries) // 4 :]
+            self._tries = {k: self._tries[k] for k in keep}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,11 +112,12 @@ class OwnData:
         for key in [k for k in self._boards if k[0] == name]:
             self._boards.pop(key)
 
-    def delete(self, name: str) -> None:
-        """Remove a dataset; the file itself when it was the last one."""
+    def delete(self, name: str, *, may: Callable[[list[str]], bool] | None = None) -> None:
+        """Remove a dataset; the file itself when it was the last one. ``may(areas)``: whether
+        the one asking may delete a dataset of these areas (checked under the same lock)."""
         with self._lock:
             store = self._open()
-            if store is None or name not in store.dataset_names():
+            if store is None or name not in store.dataset_names() or (may is not None and not may(self.areas(name))):
                 raise not_found("error.no_own_dataset", name=name)
             with store.transaction():
                 store.delete_dataset(name)

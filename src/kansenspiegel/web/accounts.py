@@ -14,19 +14,25 @@ proxy: uvicorn's ``--proxy-headers``), and holds a token signed by the users fil
 
 from __future__ import annotations
 
-import time
+import ipaddress
+import threading
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.requests import cookie_parser
 
-from kansenspiegel.access import Throttle, User, Users
+from kansenspiegel.access import SESSION_SECONDS, Throttle, User, Users
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.views import OwnData, Published
-from kansenspiegel.web.cache import SESSION_COOKIE
 
+SESSION_COOKIE = "ks_session"
 _UNKNOWN = object()
+#: Password checks running at once (scrypt: 16 MiB and ~0.2 s each); one more is told to wait.
+MAX_CONCURRENT_CHECKS = 4
+#: Seconds a login waits for a free check before it is told to try again.
+CHECK_WAIT = 15.0
 
 
 class LoginNeeded(UserError):
@@ -47,8 +53,7 @@ def current_user(request: Request) -> User | None:
     if getattr(request.state, "user", _UNKNOWN) is _UNKNOWN:
         accounts = users(request)
         token = request.cookies.get(SESSION_COOKIE, "")
-        revoked = request.app.state.revoked
-        request.state.user = accounts.session(token, revoked) if (accounts is not None and token) else None
+        request.state.user = accounts.session(token) if (accounts is not None and token) else None
     return request.state.user  # type: ignore[no-any-return]
 
 
@@ -106,47 +111,80 @@ def check_may_load(request: Request, areas: list[str]) -> None:
         raise UserError("error.own_not_yours", 403, codes=", ".join(outside), areas=", ".join(user.areas))
 
 
-def throttles() -> tuple[Throttle, Throttle]:
-    """Failed logins allowed per 15 minutes: 5 per address and name, 20 per address."""
-    return Throttle(limit=5), Throttle(limit=20)
+def throttles() -> dict[str, Throttle]:
+    """Failed logins allowed per 15 minutes: 5 per address and name, 20 per address (an IPv6
+    address counts per /64), 100 per name from anywhere (NIST SP 800-63B: at most 100)."""
+    return {"address+name": Throttle(limit=5), "address": Throttle(limit=20), "name": Throttle(limit=100)}
+
+
+def _address(request: Request) -> str:
+    host = request.client.host if request.client else "-"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def log_in(request: Request, name: str, password: str) -> User:
-    """Check a login; failures are counted per address and name, and per address (`throttles`)."""
+    """Check a login. Each attempt is counted before the password is checked (`Throttle.try_`),
+    so attempts at the same moment cannot slip past the limits; a right password takes its
+    count back. At most `MAX_CONCURRENT_CHECKS` checks run at once; others wait up to
+    `CHECK_WAIT` seconds."""
     accounts = users(request)
     if accounts is None:
         raise not_found("error.no_accounts")
-    address = request.client.host if request.client else "-"
-    per_name, per_address = request.app.state.login_throttles
-    wait = max(per_name.wait(f"{address}|{name}"), per_address.wait(address))
-    if wait > 0:
-        raise UserError("error.login_throttled", 429, minutes=max(1, round(wait / 60)))
-    user = accounts.authenticate(name, password)
+    address = _address(request)
+    limits: dict[str, Throttle] = request.app.state.login_throttles
+    keys = {"address+name": f"{address}|{name}", "address": address, "name": name}
+    counted: list[str] = []
+    for kind, key in keys.items():
+        wait = limits[kind].try_(key)
+        if wait > 0:
+            for done in counted:
+                limits[done].succeeded(keys[done])
+            raise UserError("error.login_throttled", 429, minutes=max(1, round(wait / 60)))
+        counted.append(kind)
+    checks: threading.BoundedSemaphore = request.app.state.login_checks
+    if not checks.acquire(timeout=CHECK_WAIT):  # a short queue (an office logging in at nine), then 429
+        for kind in counted:
+            limits[kind].succeeded(keys[kind])
+        raise UserError("error.login_busy", 429)
+    try:
+        user = accounts.authenticate(name, password)
+    finally:
+        checks.release()
     if user is None:
-        per_name.fail(f"{address}|{name}")
-        per_address.fail(address)
         raise UserError("error.login_failed", 401)
-    per_name.clear(f"{address}|{name}")
+    for kind in counted:
+        limits[kind].succeeded(keys[kind])
     return user
 
 
 def set_session(request: Request, response: Response, user: User) -> None:
     accounts = users(request)
     assert accounts is not None
-    response.set_cookie(SESSION_COOKIE, accounts.issue(user), httponly=True, samesite="lax", secure=request.url.scheme == "https", max_age=8 * 3600)
+    response.set_cookie(SESSION_COOKIE, accounts.issue(user), httponly=True, samesite="lax", secure=request.url.scheme == "https", max_age=SESSION_SECONDS)
 
 
 def log_out(request: Request, response: Response) -> None:
-    """Ends this session on the server too (its token is refused from now on), not only in the browser."""
+    """Ends this session on the server too (its token is refused from now on, also after a
+    restart), not only in the browser."""
+    accounts = users(request)
     token = request.cookies.get(SESSION_COOKIE, "")
-    parts = token.split(":")
-    if len(parts) == 4 and parts[1].isdigit():
-        revoked: dict[str, int] = request.app.state.revoked
-        now = time.time()
-        for nonce in [n for n, until in revoked.items() if until < now]:
-            revoked.pop(nonce, None)
-        revoked[parts[2]] = int(parts[1])
+    if accounts is not None and token:
+        accounts.end(token)
     response.delete_cookie(SESSION_COOKIE)
+
+
+def has_session(app: Any, cookie_header: str) -> bool:
+    """Whether a request's ``Cookie`` header holds a valid session of ``app`` (for the answer
+    cache, which sees only the raw request: a junk cookie does not bypass it)."""
+    accounts = getattr(app.state, "users", None) if app is not None else None
+    if accounts is None or SESSION_COOKIE not in cookie_header:
+        return False
+    token = cookie_parser(cookie_header).get(SESSION_COOKIE, "")
+    return bool(token) and accounts.session(token) is not None
 
 
 def safe_next(target: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -85,8 +86,8 @@ def create_app(
     own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
     app.state.dashboard.own = app.state.public.own = app.state.own = own
     app.state.users = users if (users is None or isinstance(users, Users)) else Users(users)
-    app.state.revoked = {}  # sessions ended by logging out: nonce -> when they would have expired
     app.state.login_throttles = accounts.throttles()
+    app.state.login_checks = threading.BoundedSemaphore(accounts.MAX_CONCURRENT_CHECKS)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -117,6 +118,9 @@ def create_app(
             response.headers.setdefault(k, v)
         if request.url.path.startswith(PRIVATE_PREFIXES):  # a municipality's own data and uploads: never stored by a browser or proxy
             response.headers["Cache-Control"] = "no-store"
+        elif getattr(request.state, "user", None) is not None:  # an answer for one user (their name, an analyst's exact counts)
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers["Vary"] = "Cookie"
         return response
 
     @app.exception_handler(Exception)
@@ -174,7 +178,6 @@ def create_app(
 
     app.add_exception_handler(pages.AreaRedirect, pages.area_redirect)
     app.add_exception_handler(pages.AreaChoice, pages.area_choice)
-    app.add_exception_handler(accounts.LoginNeeded, login_needed)
     routers = [api.view_router(), api.router, api.own_router, pages.router]
     app.add_exception_handler(accounts.LoginNeeded, login_needed)
     for router in routers:

@@ -24,9 +24,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: never cached: files, forms, and own data (it changes while the server runs)
 UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload", "/own", "/api/v1/own", "/report", "/login", "/logout")
-#: A request with a login cookie is answered fresh: its page names the user, and on an internal
-#: server an analyst's answers hold exact counts.
-SESSION_COOKIE = "ks_session"
+#: A request with a valid login is answered fresh (its page names the user, and on an internal
+#: server an analyst's answers hold exact counts); an answer marked private or no-store, or that
+#: sets a cookie, is never kept.
 
 
 #: Bytes of answers kept at most (bodies; a page is some tens of kB, an API answer up to a few MB).
@@ -56,7 +56,7 @@ class ResponseCache:
         return self._bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES) or _has_session(scope):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES) or _logged_in(scope):
             await self.app(scope, receive, send)
             return
         key = self.key(scope)
@@ -83,7 +83,7 @@ class ResponseCache:
 
         await self.app(scope, receive, capture)
         start = captured["start"]
-        if start is not None and start["status"] == 200 and captured["complete"]:
+        if start is not None and start["status"] == 200 and captured["complete"] and _keepable(start):
             body = b"".join(captured["body"])
             if len(body) > self.max_bytes // 8:
                 return  # one answer never takes more than an eighth of the cache
@@ -98,5 +98,16 @@ class ResponseCache:
                     self._bytes -= len(dropped)
 
 
-def _has_session(scope: Scope) -> bool:
-    return any(name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value for name, value in scope.get("headers", ()))
+def _logged_in(scope: Scope) -> bool:
+    from kansenspiegel.web.accounts import has_session
+
+    header = b"; ".join(v for k, v in scope.get("headers", ()) if k == b"cookie").decode("latin-1")
+    return bool(header) and has_session(scope.get("app"), header)
+
+
+def _keepable(start: Message) -> bool:
+    for name, value in start.get("headers", ()):
+        name = name.lower()
+        if name == b"set-cookie" or (name == b"cache-control" and (b"private" in value or b"no-store" in value)):
+            return False
+    return True

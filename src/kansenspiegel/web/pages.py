@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from kansenspiegel.access import same
 from kansenspiegel.codes import (
     ALL,
     BASE_MOMENTS,
@@ -484,7 +485,7 @@ def _form_token(request: Request) -> str:
         return made  # type: ignore[no-any-return]
     cookie = request.cookies.get(CSRF_COOKIE, "")
     nonce, _, signature = cookie.partition(".")
-    if nonce and hmac.compare_digest(signature, _signature(request, nonce)):
+    if nonce and same(signature, _signature(request, nonce)):
         request.state.form_token = cookie
     else:
         nonce = secrets.token_urlsafe(24)
@@ -504,7 +505,7 @@ def _csrf(request: Request, token: str) -> str:
         raise UserError("error.form_elsewhere", 403)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     nonce, _, signature = cookie.partition(".")
-    if not nonce or not hmac.compare_digest(cookie, token) or not hmac.compare_digest(signature, _signature(request, nonce)):
+    if not nonce or not same(cookie, token) or not same(signature, _signature(request, nonce)):
         raise UserError("error.form_expired", 403)
     return cookie
 
@@ -560,6 +561,8 @@ async def upload_check(
 
     def load(path: Path, report: Any) -> None:
         assert own is not None
+        if any(not a.startswith("GM") for a in report.areas):  # the own page shows a municipality beside its region and the country
+            raise UserError("error.own_needs_municipalities", 400, codes=", ".join(a for a in report.areas if not a.startswith("GM")))
         accounts.check_may_load(request, report.areas)
         own.load(path, name.strip().lower(), source=report.file)
         loaded.append(name.strip().lower())
@@ -585,6 +588,8 @@ def own_page(
     """An own dataset: the municipality beside the reference AMR and country."""
     ob = accounts.own_board(request, name)
     gms = municipalities_of(ob)
+    if not gms:  # a table of counts by region, loaded before such tables were refused
+        raise not_found("error.own_needs_municipalities", codes=", ".join(accounts.own_data(request).areas(name)))
     year = ob.default_year if year is None else year
     geo = geo or gms[0]
     params = OwnParams(name=name, year=year, geography=geo, moment=moment, lang=lang)
@@ -621,8 +626,8 @@ def own_delete(
 ) -> RedirectResponse:
     """Delete an own dataset (and the own-data file when it was the last one)."""
     _csrf(request, csrf)
-    accounts.own_board(request, name)  # only a dataset this user may see
-    accounts.own_data(request).delete(name)
+    user = accounts.require_user(request)
+    accounts.own_data(request).delete(name, may=None if user is None else user.may_see)  # checked and deleted under one lock
     return RedirectResponse(f"/upload?lang={lang}&deleted={name}", status_code=303)
 
 
