@@ -259,3 +259,14 @@ def test_pseudonyms_cannot_be_recovered_from_the_database_alone(tmp_path: Path) 
             assert other.pseudonym_key() == bytes.fromhex("ab" * 32) and not (tmp_path / "other.duckdb.key").exists()
     finally:
         del os.environ["KANSENSPIEGEL_KEY"]
+
+
+def test_a_table_of_counts_with_dutch_column_names_is_recognised(tmp_path: Path) -> None:
+    """A municipality names its columns in Dutch: 'bijstandspopulatie' is the population, so the
+    file is a table of counts, not microdata with seven missing columns."""
+    from kansenspiegel.ingest import validate_file
+
+    path = tmp_path / "tabel.csv"
+    path.write_text("jaar;gebied;bijstandspopulatie;met_voorziening;werkzaam;duurzaam_werkzaam\n2018;AM08;5000;2000;1500;800\n", encoding="utf-8")
+    report = validate_file(path)
+    assert report.ok and report.kind == "aggregated" and report.areas == ["AM08"], report.problems[:3]

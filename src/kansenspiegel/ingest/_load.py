@@ -16,6 +16,7 @@ from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_T
 from kansenspiegel.cube import fine_counts, rollup
 from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
+from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, ColumnSpec
 from kansenspiegel.ingest._errors import IngestError, problem
 from kansenspiegel.ingest._read import read_table
 from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
@@ -70,8 +71,17 @@ def _quiet(_: str) -> None:
 
 
 def detect_kind(frame: pd.DataFrame) -> str:
-    cols = {str(c).strip().lower() for c in frame.columns}
-    return "aggregated" if "population" in cols and "person_key" not in cols else "microdata"
+    """A table of counts has a population column and no person key, under any accepted name
+    (``bijstandspopulatie``, ``persoonsnummer`` …)."""
+
+    def names(specs: tuple[ColumnSpec, ...], column: str) -> set[str]:
+        spec = next(s for s in specs if s.name == column)
+        return {spec.name, *spec.aliases}
+
+    cols = {str(c).strip().lower().replace(" ", "_") for c in frame.columns}
+    counts = bool(cols & names(AGGREGATED_COLUMNS, "population"))
+    persons = bool(cols & names(MICRODATA_COLUMNS, "person_key"))
+    return "aggregated" if counts and not persons else "microdata"
 
 
 def ingest_file(
