@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kansenspiegel.codes import PROVISION_TYPE_CODES
 from kansenspiegel.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ def make_persons(n: int = 600, seed: int = 1, municipalities: tuple[str, ...] = 
     """Random microdata following the data contract (small enough to check by hand)."""
     rng = np.random.default_rng(seed)
     employed = rng.random(n) < 0.3
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "person_key": [f"p{i}" for i in range(n)],
             "year": rng.choice([2018, 2019], n),
@@ -32,6 +33,13 @@ def make_persons(n: int = 600, seed: int = 1, municipalities: tuple[str, ...] = 
             "employed_6m": employed & (rng.random(n) < 0.7),
         }
     )
+    # the optional outcomes, from draws of their own (the columns above stay as they always were)
+    more = np.random.default_rng([seed, 99])
+    for code in PROVISION_TYPE_CODES:
+        frame[f"provision_{code}"] = pd.array(np.where(more.random(n) < 0.1, None, frame.provision & (more.random(n) < 0.3)), dtype="boolean")
+    steps = lambda: pd.array(np.where(more.random(n) < 0.2, None, more.integers(1, 7, n)), dtype="Int64")  # noqa: E731
+    frame["ladder_start"], frame["ladder_end"] = steps(), steps()
+    return frame
 
 
 @pytest.fixture

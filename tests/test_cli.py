@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from kansenspiegel import Mirror
 from kansenspiegel.cli import app
+from kansenspiegel.codes import MOMENTS
 from kansenspiegel.stats import METRIC_COLUMNS
 from tests.conftest import make_persons
 
@@ -58,7 +59,7 @@ def test_metrics_export_is_public_by_default(demo_2018_db: Path, tmp_path: Path,
     table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
     assert list(table.columns)[: len(METRIC_COLUMNS)] == list(METRIC_COLUMNS)
     expected = Mirror.open(demo_2018_db).by_group(year=2018, geography="AM05")
-    assert len(table) == len(expected) and set(table.moment) == {"provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"}
+    assert len(table) == len(expected) and set(table.moment) == set(MOMENTS)
     assert table.disclosure.str.startswith("public").all()
     assert (table["count"].dropna() % 10 == 0).all() and table.suppressed.any()
 

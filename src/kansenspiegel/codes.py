@@ -148,19 +148,46 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class Moment:
+    """An outcome whose chance the mirror shows: ``count`` of ``base`` (two count columns of the cube).
+
+    ``family``: ``funnel`` (the report's decision moments), ``ladder`` (the participation ladder)
+    or ``provision_type`` (which provisions a group gets). ``depth``: the most characteristics a
+    grouping may have for this outcome to be computed and published (provision types per single
+    characteristic; every other outcome also for combinations of two and three)."""
+
     name: str
     label: Label
     definition: Label
     #: Count column of the numerator and of the denominator in the cube.
     count: str
     base: str
+    family: str = "funnel"
+    depth: int = 3
 
 
 #: The three moments of the funnel (the conditional steps follow from them).
 BASE_MOMENTS: tuple[str, ...] = ("provision", "employed", "sustained")
 
-#: Base moments: counts in the cube, in funnel order.
-COUNT_COLUMNS: tuple[str, ...] = ("population", "provision", "employed", "sustained", "provision_employed")
+#: Steps of the participation ladder (participatieladder), 1 = isolated … 6 = paid work.
+LADDER_STEPS: dict[int, Label] = {i: Label(f"codes.ladder.step_{i}") for i in range(1, 7)}
+
+PROVISION_TYPE_CODES = ("jobcoach", "work_placement", "wage_cost_subsidy", "workplace_adaptation", "training", "other")
+
+#: Counts in the cube: the funnel's, then the participation ladder's (people whose step is
+#: known at the start and the end; of them, a higher step at the end; a step of 4 or more at the
+#: end), then each provision type and the provisions with a registered type.
+COUNT_COLUMNS: tuple[str, ...] = (
+    "population",
+    "provision",
+    "employed",
+    "sustained",
+    "provision_employed",
+    "ladder_known",
+    "ladder_up",
+    "ladder_4plus",
+    *(f"provision_{c}" for c in PROVISION_TYPE_CODES),
+    "provision_typed",
+)
 
 MOMENTS: dict[str, Moment] = {
     m.name: m
@@ -200,19 +227,53 @@ MOMENTS: dict[str, Moment] = {
             "sustained",
             "employed",
         ),
+        Moment(
+            "ladder_up",
+            Label("codes.ladder_up"),
+            Label("codes.ladder_up_definition"),
+            "ladder_up",
+            "ladder_known",
+            family="ladder",
+        ),
+        Moment(
+            "ladder_4plus",
+            Label("codes.ladder_4plus"),
+            Label("codes.ladder_4plus_definition"),
+            "ladder_4plus",
+            "ladder_known",
+            family="ladder",
+        ),
+        *(
+            Moment(
+                f"provision_{c}",
+                Label(f"codes.provision.{c}"),
+                Label(f"codes.provision_definition.{c}"),
+                f"provision_{c}",
+                "population",
+                family="provision_type",
+                depth=1,
+            )
+            for c in PROVISION_TYPE_CODES
+        ),
+        Moment(
+            "provision_typed",
+            Label("codes.provision_typed"),
+            Label("codes.provision_typed_definition"),
+            "provision_typed",
+            "provision",
+            family="registration",
+            depth=0,
+        ),
     )
 }
+#: The outcomes a page lets you choose: the funnel and the participation ladder.
+CHOSEN_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family in ("funnel", "ladder"))
+PROVISION_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family == "provision_type")
+LADDER_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family == "ladder")
 POPULATION_LABEL = Label("codes.people_on_social_assistance")
 POPULATION_DEFINITION = Label("codes.everyone_who_received_social_assistance")
 
-PROVISION_TYPES: dict[str, Label] = {
-    "jobcoach": Label("codes.provision.jobcoach"),
-    "work_placement": Label("codes.provision.work_placement"),
-    "wage_cost_subsidy": Label("codes.provision.wage_cost_subsidy"),
-    "workplace_adaptation": Label("codes.provision.workplace_adaptation"),
-    "training": Label("codes.provision.training"),
-    "other": Label("codes.provision.other"),
-}
+PROVISION_TYPES: dict[str, Label] = {c: Label(f"codes.provision.{c}") for c in PROVISION_TYPE_CODES}
 
 #: Labour-market-relevant covariates (optional). Categorical ones list their codes.
 COVARIATES: dict[str, tuple[str, ...] | None] = {

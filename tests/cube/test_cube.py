@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kansenspiegel import Mirror
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_TYPE_CODES
 from kansenspiegel.cube import groupings
 from kansenspiegel.geography import municipalities
 from tests.conftest import make_persons
@@ -26,7 +26,18 @@ def test_groupings_are_every_combination_up_to_three() -> None:
 def test_cube_equals_pandas_groupby(persons: pd.DataFrame) -> None:
     """An independent count with pandas for a few groupings and all geography levels."""
     cube = Mirror.from_microdata(persons).cube
-    p = persons.assign(amr=persons.municipality.map(GM_TO_AMR), nl="NL", provision_employed=persons.provision & persons.employed_1m)
+    known = persons.ladder_start.notna() & persons.ladder_end.notna()
+    types = [f"provision_{c}" for c in PROVISION_TYPE_CODES]
+    p = persons.assign(
+        amr=persons.municipality.map(GM_TO_AMR),
+        nl="NL",
+        provision_employed=persons.provision & persons.employed_1m,
+        ladder_known=known,
+        ladder_up=known & (persons.ladder_end.fillna(0) > persons.ladder_start.fillna(0)),
+        ladder_4plus=known & (persons.ladder_end.fillna(0) >= 4),
+        provision_typed=persons.provision & persons[types].fillna(False).any(axis=1),
+        **{t: persons[t].fillna(False) for t in types},
+    )
     for chars in [("gender",), ("age_band", "household_type"), ("gender", "migration_background", "target_group_register")]:
         for geo_col, level in (("municipality", "municipality"), ("amr", "amr"), ("nl", "national")):
             expected = (
@@ -37,6 +48,11 @@ def test_cube_equals_pandas_groupby(persons: pd.DataFrame) -> None:
                     employed=("employed_1m", "sum"),
                     sustained=("employed_6m", "sum"),
                     provision_employed=("provision_employed", "sum"),
+                    ladder_known=("ladder_known", "sum"),
+                    ladder_up=("ladder_up", "sum"),
+                    ladder_4plus=("ladder_4plus", "sum"),
+                    **{t: (t, "sum") for t in types},
+                    provision_typed=("provision_typed", "sum"),
                 )
                 .reset_index()
                 .rename(columns={geo_col: "geography"})

@@ -60,7 +60,8 @@ def every_count(sizes: np.ndarray, policy: Policy) -> pd.DataFrame:
             frame[c] = group if (c == "gender" and group != "all") else pd.NA
         rows.append(frame)
     cube = pd.concat(rows, ignore_index=True)
-    cube[list(COUNT_COLUMNS)] = cube[list(COUNT_COLUMNS)].astype("int64")
+    present = [c for c in COUNT_COLUMNS if c in cube.columns]  # the funnel only: the other outcomes are absent
+    cube[present] = cube[present].astype("int64")
     metrics = compute_metrics(cube)
     metrics = metrics[(metrics.moment == "provision") & (metrics.group == "female")].reset_index(drop=True)
     out = publish_metrics(metrics, policy, shares=False)

@@ -73,20 +73,26 @@ def test_suppressed_cells_never_give_a_finding_and_numbers_match_the_engine(plan
 
 
 def test_findings_are_ranked_by_their_documented_score(planted: Mirror) -> None:
-    """score = certain gap (pp) x sqrt(people it amounts to); each group's strongest finding
-    before any group's second one."""
+    """score = certain gap (pp) x sqrt(people it amounts to); each group's strongest finding of
+    a kind of outcome before any group's second one, and in each round the decision moments
+    before the participation ladder and the provision types."""
+    from kansenspiegel.codes import MOMENTS
+    from kansenspiegel.findings import KIND_ORDER
+
     found = findings(planted, year=2018, geography="AM30")
     assert found and all(f.certain_pp >= 1.0 and f.q_value < 0.05 for f in found)
     for f in found:
         assert f.score == pytest.approx(f.certain_pp * np.sqrt(f.certain_pp / 100 * f.denominator))
     turn, seen = [], {}
     for f in found:
-        turn.append(seen.get(f.group, 0))
-        seen[f.group] = turn[-1] + 1
+        key = (f.grouping, f.group, KIND_ORDER[MOMENTS[f.moment].family])
+        turn.append((seen.get(key, 0), key[2]))
+        seen[key] = turn[-1][0] + 1
     assert turn == sorted(turn)
     for t in set(turn):
         scores = [f.score for f, k in zip(found, turn) if k == t]
         assert scores == sorted(scores, reverse=True)
+    assert {MOMENTS[f.moment].family for f in found} >= {"funnel", "provision_type"}
 
 
 def test_one_finding_per_group_and_moment_and_mirrors_told_once(planted: Mirror) -> None:

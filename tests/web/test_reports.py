@@ -145,7 +145,7 @@ def test_no_text_is_printed_over_other_text_on_any_page(reports, code: str) -> N
     for n in range(len(doc)):
         doc[n].render(scale=1.3).to_pil().save(ARTIFACTS / f"report-{LAYOUT_AREAS[code]}-{n + 1}.png")
         boxes = _text_boxes(doc[n])
-        assert len(boxes) > 10
+        assert len(boxes) > (1 if n == len(doc) - 1 else 10)  # no empty page (the last may end with one paragraph)
         clashes = [
             (a[4][:25], b[4][:25])
             for i, a in enumerate(boxes)

@@ -18,7 +18,7 @@ from itertools import combinations
 import ibis
 import ibis.expr.types as ir
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, SEP, grouping_name
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, PROVISION_TYPE_CODES, SEP, grouping_name
 
 KEYS = ("dataset", "year", "geo_level", "geography")
 #: Column order of the cube table.
@@ -35,13 +35,22 @@ def groupings(max_characteristics: int = 3) -> list[tuple[str, ...]]:
 
 def fine_counts(persons: ir.Table) -> ir.Table:
     """Counts per dataset x year x municipality x characteristics, from person rows."""
-    as_int = lambda e: e.cast("int64")  # noqa: E731
+    as_int = lambda e: e.fill_null(False).cast("int64")  # noqa: E731
+    known = persons.ladder_start.notnull() & persons.ladder_end.notnull()
+    typed = ibis.literal(False)
+    for c in PROVISION_TYPE_CODES:
+        typed = typed | persons[f"provision_{c}"].fill_null(False)
     counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES]).aggregate(
         population=persons.count(),
         provision=as_int(persons.provision).sum(),
         employed=as_int(persons.employed_1m).sum(),
         sustained=as_int(persons.employed_6m).sum(),
         provision_employed=as_int(persons.provision & persons.employed_1m).sum(),
+        ladder_known=as_int(known).sum(),
+        ladder_up=as_int(known & (persons.ladder_end > persons.ladder_start)).sum(),
+        ladder_4plus=as_int(known & (persons.ladder_end >= 4)).sum(),
+        **{f"provision_{c}": as_int(persons[f"provision_{c}"]).sum() for c in PROVISION_TYPE_CODES},
+        provision_typed=as_int(persons.provision.fill_null(False) & typed).sum(),
     )
     return counts.select(
         "dataset",

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
+from kansenspiegel.codes import COUNT_COLUMNS as CUBE_COUNT_COLUMNS
 from kansenspiegel.messages import Lang, t
-from kansenspiegel.stats import benjamini_hochberg, rate_interval, rate_range, two_proportion_bound
+from kansenspiegel.stats import benjamini_hochberg, complete_counts, rate_interval, rate_range, two_proportion_bound
 
 SUPPRESSED = "."
 #: Count columns of the metric table (rounded when published).
@@ -133,8 +134,19 @@ def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFram
     ``geography, grouping, group``: one boolean column per count column (True = hidden)."""
     from kansenspiegel.disclosure._secondary import suppress
 
-    cube = cube.reset_index(drop=True)
-    mask = suppress(cube, policy.threshold)
+    cube = complete_counts(cube.reset_index(drop=True))
+    # a count used only for single characteristics (provision types) is protected among those
+    # cells only; in deeper groupings it is never published
+    depth = np.where(cube["grouping"].astype(str) == ALL, 0, cube["grouping"].astype(str).str.count(r"\+").to_numpy() + 1)
+    parts = []
+    for d in sorted(set(COLUMN_DEPTH.values())):
+        columns = tuple(c for c, cd in COLUMN_DEPTH.items() if cd == d)
+        rows = np.flatnonzero(depth <= d)
+        part = pd.DataFrame(True, index=cube.index, columns=list(columns))
+        if len(rows):
+            part.iloc[rows] = suppress(cube.iloc[rows], policy.threshold, columns).to_numpy()
+        parts.append(part)
+    mask = pd.concat(parts, axis=1)[[c for c in CUBE_COUNT_COLUMNS]]
     # per grouping of an area: is a group with only known values hidden, and is a group with an
     # unknown value hidden? (decides whether the known total behind the shares may be shown)
     family = [cube["geography"].astype(str), cube["grouping"].astype(str)]
@@ -145,6 +157,13 @@ def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFram
         mask[f"{column}{_UNKNOWN_HIDDEN}"] = (hidden & unknown).groupby(family).transform("any")
     mask.index = pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str))
     return mask
+
+
+#: Per cube count column, the deepest grouping (number of characteristics) any outcome using it
+#: is published for.
+COLUMN_DEPTH: dict[str, int] = {
+    c: max([m.depth for m in MOMENTS.values() if c in (m.count, m.base)] + ([3] if c == "population" else [0])) for c in CUBE_COUNT_COLUMNS
+}
 
 
 def mask_table(mask: pd.DataFrame, dataset: str, year: int) -> pd.DataFrame:
@@ -215,6 +234,19 @@ def _column_of(moment: np.ndarray, col: dict[str, int], which: str, suffix: str 
     """Per row, the position in ``col`` of the cube count behind its denominator (``which='base'``)
     or its count (``'count'``)."""
     return np.array([col[getattr(m, which) + suffix] for m in MOMENTS.values()], dtype=np.int64)[moment]
+
+
+def test_families(metrics: pd.DataFrame) -> np.ndarray:
+    """The Benjamini–Hochberg family of each metric row: one dataset, year and geography (what
+    one page shows) and one kind of outcome (`Moment.family`: the funnel, the ladder, the
+    provision types), so that adding outcomes of another kind does not weaken the tests of one."""
+    kind = metrics["moment"].map({m.name: m.family for m in MOMENTS.values()})
+    return (
+        pd.DataFrame({"d": metrics["dataset"], "y": metrics["year"], "g": metrics["geography"], "k": kind})
+        .groupby(["d", "y", "g", "k"], sort=False)
+        .ngroup()
+        .to_numpy()
+    )
 
 
 def publish_metrics(
@@ -299,7 +331,7 @@ def publish_metrics(
     out["rate_difference"] = out["rate"] - out["rest_rate"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rate_ratio"] = out["rate"] / out["rest_rate"]
-    family = metrics.groupby(["dataset", "year", "geography"], sort=False).ngroup().to_numpy()
+    family = test_families(metrics)
     p_rest = two_proportion_bound(box["count"], box["denominator"], box["rest_count"], box["rest_denominator"])
     p_rest[hidden | rest_hidden] = np.nan
     p_national = _national_bound(metrics, policy, national, box, base, count)

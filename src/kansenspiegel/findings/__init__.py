@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, SEP, UNKNOWN, Lang
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy
 from kansenspiegel.findings._text import caveats_for, sentence
 from kansenspiegel.geography import geography_names
@@ -356,18 +356,25 @@ def _refinements_dropped(found: list[Finding]) -> list[Finding]:
     return keep
 
 
+#: The order of kinds of outcome within each round of the ranking: the report's decision moments
+#: first, then the participation ladder, then which provisions a group gets.
+KIND_ORDER = {"funnel": 0, "ladder": 1, "provision_type": 2, "registration": 3}
+
+
 def _rank(found: list[Finding], top: int | None) -> list[Finding]:
-    """Highest score first, but each group's strongest finding before any group's second one
-    (so a top list shows different groups, not one group at every moment)."""
+    """Highest score first, but each group's strongest finding of a kind of outcome before any
+    group's second one (so a top list shows different groups, not one group at every moment),
+    and in each round the decision moments before the ladder and the provision types."""
     found = sorted(found, key=lambda f: (-f.score, f.q_value))
-    seen: dict[tuple[str, str], int] = {}
+    kind = [KIND_ORDER[MOMENTS[f.moment].family] for f in found]
+    seen: dict[tuple[str, str, int], int] = {}
     turn = []
-    for f in found:
-        key = (f.grouping, f.group)
+    for f, k in zip(found, kind):
+        key = (f.grouping, f.group, k)
         turn.append(seen.get(key, 0))
         seen[key] = turn[-1] + 1
-    ranked = [f for _, _, f in sorted(zip(turn, range(len(found)), found), key=lambda t: (t[0], t[1]))]
+    ranked = [f for *_, f in sorted(zip(turn, kind, range(len(found)), found), key=lambda t: (t[0], t[1], t[2]))]
     return ranked[:top] if top else ranked
 
 
-__all__ = ["Finding", "findings", "findings_in", "unknown_shares"]
+__all__ = ["KIND_ORDER", "Finding", "findings", "findings_in", "unknown_shares"]

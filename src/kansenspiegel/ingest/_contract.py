@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, COVARIATES, PROVISION_TYPES
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, COUNT_COLUMNS, COVARIATES, PROVISION_TYPES
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 #: Bijstand (Participatiewet) starts at 18; a few 15–17 year olds appear in registers as
@@ -115,6 +115,20 @@ MICRODATA_COLUMNS: tuple[ColumnSpec, ...] = (
         aliases=("duurzaam_werkzaam", "werk_6m"),
     ),
     ColumnSpec(
+        "ladder_start",
+        "int",
+        False,
+        "Step on the participation ladder (participatieladder) at the start of the period: 1 isolated, 2 social contacts outside the home, 3 taking part in organised activities, 4 unpaid work, 5 paid work with support, 6 paid work. Empty = not registered.",
+        aliases=("trede_begin", "participatieladder_begin", "ladder_begin"),
+    ),
+    ColumnSpec(
+        "ladder_end",
+        "int",
+        False,
+        "Step on the participation ladder at the end of the period (1–6, as `ladder_start`). Empty = not registered.",
+        aliases=("trede_eind", "participatieladder_eind", "ladder_eind"),
+    ),
+    ColumnSpec(
         "education_level",
         "category",
         False,
@@ -146,7 +160,7 @@ MICRODATA_COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 
-AGGREGATED_COUNT_COLUMNS = ("population", "provision", "employed", "sustained", "provision_employed")
+AGGREGATED_COUNT_COLUMNS = COUNT_COLUMNS
 
 AGGREGATED_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("year", "year", True, "Reference year.", aliases=("jaar", "peiljaar")),
@@ -169,6 +183,20 @@ AGGREGATED_COLUMNS: tuple[ColumnSpec, ...] = (
         "Of them: with a provision and employed ≥ 1 month (needed for 'employed given a provision').",
         aliases=("voorziening_en_werkzaam",),
     ),
+    ColumnSpec(
+        "ladder_known",
+        "count",
+        False,
+        "Of them: with a known step on the participation ladder at the start and at the end (needed for the ladder outcomes).",
+        aliases=("trede_bekend",),
+    ),
+    ColumnSpec("ladder_up", "count", False, "Of those with a known step: on a higher step at the end.", aliases=("stijgt_op_ladder",)),
+    ColumnSpec("ladder_4plus", "count", False, "Of those with a known step: on step 4 or higher at the end.", aliases=("trede_4_of_hoger",)),
+    *(
+        ColumnSpec(f"provision_{code}", "count", False, f"Of them: with a provision of type {label('en')} ({label('nl')}).", aliases=(f"voorziening_{code}",))
+        for code, label in PROVISION_TYPES.items()
+    ),
+    ColumnSpec("provision_typed", "count", False, "Of those with a provision: with a registered type of provision.", aliases=("voorziening_soort_bekend",)),
 )
 
 

@@ -42,6 +42,8 @@ PERSONS_SCHEMA = ibis.schema(
         "dutch_language_level": "string",
         "months_on_benefit": "int64",
         "recent_work_experience": "boolean",
+        "ladder_start": "int64",
+        "ladder_end": "int64",
     }
 )
 COUNTS_SCHEMA = ibis.schema(

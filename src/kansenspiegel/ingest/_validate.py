@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, UNKNOWN, age_bands
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, PROVISION_TYPES, UNKNOWN, age_bands
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest._contract import (
     AGGREGATED_COLUMNS,
@@ -229,6 +229,9 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
             out[s.name] = low
     if "months_on_benefit" in frame.columns:
         out["months_on_benefit"] = _integer(coll, frame["months_on_benefit"], "months_on_benefit", 0, 600, False, "months")
+    for name in ("ladder_start", "ladder_end"):
+        if name in frame.columns:
+            out[name] = _integer(coll, frame[name], name, 1, 6, False, "ladder_step")
 
     e1, e6 = out["employed_1m"], out["employed_6m"]
     coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m_needs_1m", "employed_6m_without_1m")
@@ -276,14 +279,20 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.D
         if s.kind == "count" and s.name in frame.columns:
             counts[s.name] = _integer(coll, frame[s.name], s.name, 0, 10**9, s.required, "count")
             out[s.name] = counts[s.name]
-    if "provision_employed" not in out.columns:
-        out["provision_employed"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    for s in AGGREGATED_COLUMNS:
+        if s.kind == "count" and s.name not in out.columns:  # an optional count the table lacks: missing, never 0
+            out[s.name] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     for part, whole in (
         ("provision", "population"),
         ("employed", "population"),
         ("sustained", "employed"),
         ("provision_employed", "provision"),
         ("provision_employed", "employed"),
+        ("ladder_known", "population"),
+        ("ladder_up", "ladder_known"),
+        ("ladder_4plus", "ladder_known"),
+        *((f"provision_{c}", "provision") for c in PROVISION_TYPES),
+        ("provision_typed", "provision"),
     ):
         over = (out[part] > out[whole]).fillna(False)
         coll.add(over, part, out[part].astype("string"), "at_most", "larger_than", part=part, whole=whole)

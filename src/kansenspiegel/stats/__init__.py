@@ -3,13 +3,14 @@
 from kansenspiegel.stats._bounds import clopper_pearson, rate_interval, rate_range, two_proportion_bound
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 from kansenspiegel.stats._interaction import main_effects_fit
-from kansenspiegel.stats._metrics import DEFAULT_FAMILY, METRIC_COLUMNS, compute_metrics
+from kansenspiegel.stats._metrics import DEFAULT_FAMILY, METRIC_COLUMNS, complete_counts, compute_metrics
 
 __all__ = [
     "DEFAULT_FAMILY",
     "METRIC_COLUMNS",
     "benjamini_hochberg",
     "clopper_pearson",
+    "complete_counts",
     "compute_metrics",
     "main_effects_fit",
     "rate_interval",

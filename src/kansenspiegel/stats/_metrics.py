@@ -13,7 +13,7 @@ docs/metrics.md; in short, for a group g in geography r at moment m with denomin
 - ``national_rate`` and ``p_value_vs_national``: g's chance in r against g in the rest of the
   country (r excluded, so the two samples are independent);
 - ``q_value`` / ``q_value_vs_national``: Benjamini–Hochberg over the family of tests, by default
-  all tests of one kind for one dataset, year and geography (what one page shows).
+  all tests of one kind of outcome (`Moment.family`) for one dataset, year and geography (what one page shows).
 """
 
 from __future__ import annotations
@@ -68,18 +68,29 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _family_ids(cube: pd.DataFrame, fdr_family: Sequence[str], k: int) -> np.ndarray:
-    """Family label of every metric row (cube rows repeated once per moment)."""
+def _family_ids(cube: pd.DataFrame, fdr_family: Sequence[str], k: int, selected: list[np.ndarray]) -> np.ndarray:
+    """Family label of every metric row (the cube rows of each moment, moment after moment)."""
     by = [c for c in fdr_family if c != "moment"]
     per_cell = cube.groupby(by, sort=False).ngroup().to_numpy() if by else np.zeros(len(cube), dtype=np.int64)
     if "moment" in fdr_family:
-        return np.concatenate([per_cell * k + i for i in range(k)])
-    return np.tile(per_cell, k)
+        return np.concatenate([per_cell[rows] * k + i for i, rows in enumerate(selected)])
+    # one family per kind of outcome (the funnel, the ladder, the provision types)
+    kinds = {f: i for i, f in enumerate(dict.fromkeys(m.family for m in MOMENTS.values()))}
+    return np.concatenate([per_cell[rows] * len(kinds) + kinds[m.family] for m, rows in zip(MOMENTS.values(), selected)])
+
+
+def complete_counts(cube: pd.DataFrame) -> pd.DataFrame:
+    """The cube with every count column: one it lacks (a table of counts without the ladder, say)
+    is missing, never 0, so its outcomes are simply not there."""
+    missing = [c for c in COUNT_COLUMNS if c not in cube.columns]
+    if not missing:
+        return cube
+    return cube.assign(**{c: pd.Series(pd.NA, index=cube.index, dtype="Int64") for c in missing})
 
 
 def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_FAMILY) -> pd.DataFrame:
     """The long metric table of a cube (see the module docstring)."""
-    cube = cube.reset_index(drop=True)
+    cube = complete_counts(cube.reset_index(drop=True))
     counts = {c: _f(cube[c]) for c in COUNT_COLUMNS}
 
     known = ~(cube[list(CHARACTERISTIC_NAMES)] == UNKNOWN).fillna(False).to_numpy().any(axis=1)
@@ -100,46 +111,50 @@ def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_F
 
     columns: dict[str, list[np.ndarray]] = {}
 
-    def put(name: str, values: np.ndarray) -> None:
-        columns.setdefault(name, []).append(np.asarray(values, dtype="float64"))
+    def put(name: str, values: np.ndarray, rows: np.ndarray) -> None:
+        columns.setdefault(name, []).append(np.asarray(values, dtype="float64")[rows])
 
-    for moment in MOMENTS.values():
+    # each outcome over the cells of groupings it is published for (`Moment.depth`)
+    depth = np.where(is_all, 0, cube["grouping"].astype(str).str.count(r"\+").to_numpy() + 1)
+    selected = [np.flatnonzero(depth <= moment.depth) for moment in MOMENTS.values()]
+    for moment, rows in zip(MOMENTS.values(), selected):
         x, n = counts[moment.count], counts[moment.base]
-        put("population", counts["population"])
-        put("denominator", n)
-        put("count", x)
+        put("population", counts["population"], rows)
+        put("denominator", n, rows)
+        put("count", x, rows)
         share_d = np.where(known, _div(n, known_total[moment.base]), np.nan)
         share_m = np.where(known, _div(x, known_total[moment.count]), np.nan)
-        put("share_of_denominator", share_d)
-        put("share_of_moment", share_m)
-        put("representation_gap_pp", 100 * (share_m - share_d))
+        put("share_of_denominator", share_d, rows)
+        put("share_of_moment", share_m, rows)
+        put("representation_gap_pp", 100 * (share_m - share_d), rows)
         rate = _div(x, n)
-        put("rate", rate)
+        put("rate", rate, rows)
         low, high = wilson_interval(x, n)
-        put("rate_ci_low", low)
-        put("rate_ci_high", high)
+        put("rate_ci_low", low, rows)
+        put("rate_ci_high", high, rows)
         rest_n = np.where(is_all, np.nan, total_of[moment.base] - n)
         rest_x = np.where(is_all, np.nan, total_of[moment.count] - x)
         rest_rate = _div(rest_x, rest_n)
-        put("rest_denominator", rest_n)
-        put("rest_count", rest_x)
-        put("rest_rate", rest_rate)
-        put("rate_difference", rate - rest_rate)
-        put("rate_ratio", _div(rate, rest_rate))
-        put("p_value", two_proportion_test(x, n, rest_x, rest_n)[1])
+        put("rest_denominator", rest_n, rows)
+        put("rest_count", rest_x, rows)
+        put("rest_rate", rest_rate, rows)
+        put("rate_difference", rate - rest_rate, rows)
+        put("rate_ratio", _div(rate, rest_rate), rows)
+        put("p_value", two_proportion_test(x, n, rest_x, rest_n)[1], rows)
         nat_n, nat_x = nat_of[moment.base], nat_of[moment.count]
-        put("national_rate", _div(nat_x, nat_n))
+        put("national_rate", _div(nat_x, nat_n), rows)
         low, high = wilson_interval(nat_x, nat_n)
-        put("national_ci_low", low)
-        put("national_ci_high", high)
+        put("national_ci_low", low, rows)
+        put("national_ci_high", high, rows)
         other_n = np.where(is_national, np.nan, nat_n - n)
         other_x = np.where(is_national, np.nan, nat_x - x)
-        put("p_value_vs_national", two_proportion_test(x, n, other_x, other_n)[1])
+        put("p_value_vs_national", two_proportion_test(x, n, other_x, other_n)[1], rows)
 
     k = len(MOMENTS)
-    out: dict[str, object] = {c: pd.concat([cube[c]] * k, ignore_index=True) for c in (*CELL, *CHARACTERISTIC_NAMES)}
-    out["moment"] = np.repeat(np.array(list(MOMENTS), dtype=object), len(cube))
-    family = _family_ids(cube, fdr_family, k)
+    every = np.concatenate(selected)
+    out: dict[str, object] = {c: cube[c].iloc[every].reset_index(drop=True) for c in (*CELL, *CHARACTERISTIC_NAMES)}
+    out["moment"] = np.repeat(np.array(list(MOMENTS), dtype=object), [len(r) for r in selected])
+    family = _family_ids(cube, fdr_family, k, selected)
     for name, parts in columns.items():
         values = np.concatenate(parts)
         if name in ("population", "denominator", "count", "rest_denominator", "rest_count"):

@@ -12,7 +12,22 @@ from kansenspiegel.errors import not_found
 GEO_PATTERN = r"^(NL|AM\d{2}|GM\d{4})$"
 Year = Annotated[int, Field(ge=2000, le=2100, description="Reference year, e.g. 2018")]
 Geo = Annotated[str, Field(pattern=GEO_PATTERN, description="NL, an AMR code (AM05) or a municipality code (GM0363)")]
-Moment = Literal["provision", "employed", "sustained", "employed_given_provision", "sustained_given_employed"]
+Moment = Literal[
+    "provision",
+    "employed",
+    "sustained",
+    "employed_given_provision",
+    "sustained_given_employed",
+    "ladder_up",
+    "ladder_4plus",
+    "provision_jobcoach",
+    "provision_work_placement",
+    "provision_wage_cost_subsidy",
+    "provision_workplace_adaptation",
+    "provision_training",
+    "provision_other",
+    "provision_typed",
+]
 Language = Annotated[Literal["nl", "en"], Field(description="Language of labels")]
 assert set(Moment.__args__) == set(MOMENTS)  # type: ignore[attr-defined]
 

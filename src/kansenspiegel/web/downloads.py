@@ -18,6 +18,7 @@ from kansenspiegel.views import VIEWS, Published
 PAGE_VIEWS: dict[str, str] = {
     "overview": "funnel",
     "characteristics": "characteristics",
+    "provisions": "provisions",
     "municipality": "characteristics",
     "combinations": "combinations",
     "compare": "compare",
@@ -38,6 +39,9 @@ def view_params(page: str, params: dict[str, str], lang: Lang) -> tuple[str, dic
     if page == "characteristics":
         geo, cmp = params.get("geo", NATIONAL_CODE), params.get("cmp", NATIONAL_CODE)
         return "characteristics", {**base, "geography": geo, "comparison": cmp, "lang": lang}, f"characteristics_{geo}_vs_{cmp}"
+    if page == "provisions":
+        geo = params.get("geo", NATIONAL_CODE)
+        return "provisions", {**base, "geography": geo, "lang": lang}, f"provisions_{geo}"
     if page == "municipality":
         geo = params.get("geo", "GM0363")
         if geo not in municipalities().gm_code.to_numpy():  # as the page: a municipality or nothing

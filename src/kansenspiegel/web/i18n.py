@@ -23,6 +23,7 @@ T: dict[str, Callable[..., str]] = {
     "show_in_view": Label("ui.show_in_view"),
     "findings_shown": Label("ui.findings_shown"),
     "characteristics": Label("ui.characteristics"),
+    "provisions": Label("ui.provisions"),
     "compare": Label("ui.compare"),
     "combinations": Label("ui.combinations"),
     "municipality": Label("ui.municipality"),
@@ -81,6 +82,7 @@ T: dict[str, Callable[..., str]] = {
 READ_HELP: dict[str, Label] = {
     "findings": Label("help.findings"),
     "upload": Label("help.upload"),
+    "provisions": Label("help.provisions"),
     "own": Label("help.own"),
     "overview": Label("help.overview"),
     "characteristics": Label("help.characteristics"),

@@ -20,11 +20,14 @@ from kansenspiegel.codes import (
     BASE_MOMENTS,
     CHARACTERISTIC_NAMES,
     CHARACTERISTICS,
+    CHOSEN_MOMENTS,
     COVARIATE_LABELS,
     DIFFERENCES,
     MOMENTS,
     NATIONAL_CODE,
     POPULATION_DEFINITION,
+    PROVISION_TYPE_CODES,
+    PROVISION_TYPES,
     SEP,
     TABLE_2_1_CHARACTERISTICS,
 )
@@ -118,11 +121,12 @@ def area_choice(request: Request, exc: Exception) -> Response:
     )
 
 
-PAGES = ("overview", "findings", "characteristics", "compare", "combinations", "municipality", "method", "upload")
+PAGES = ("overview", "findings", "characteristics", "provisions", "compare", "combinations", "municipality", "method", "upload")
 PATHS = {
     "overview": "/",
     "findings": "/findings",
     "characteristics": "/characteristics",
+    "provisions": "/provisions",
     "compare": "/compare",
     "combinations": "/combinations",
     "municipality": "/municipality",
@@ -183,7 +187,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "names": names,
             "aliases": SHOWN_ALIASES,
             "moments": [(m, moment_label(m, lang)) for m in BASE_MOMENTS],
-            "all_moments": [(m, moment_label(m, lang)) for m in MOMENTS],
+            "all_moments": [(m, moment_label(m, lang)) for m in CHOSEN_MOMENTS],
             "fmt_int": lambda v: fmt_int(v, lang),
             "fmt_pct": lambda v: fmt_pct(v, lang),
             "fmt_pp": lambda v: fmt_pp(v, lang),
@@ -231,7 +235,72 @@ def characteristics(request: Request, geo: GeoArea, cmp: CmpArea, year: YearQ = 
         if rows:
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": rows})
     api = "/api/v1/characteristics?" + urlencode({"year": y, "geography": geo, "comparison": cmp, "lang": lang})
-    return _render(request, "characteristics", lang, {"year": y, "geo": geo, "cmp": cmp, "moment": moment}, blocks=blocks, api=api)
+    return _render(
+        request,
+        "characteristics",
+        lang,
+        {"year": y, "geo": geo, "cmp": cmp, "moment": moment},
+        blocks=blocks,
+        api=api,
+        no_outcome=_no_outcome(board, y, geo, moment, lang),
+    )
+
+
+def _no_outcome(board: Published, year: int, geo: str, moment: str, lang: Lang) -> str | None:
+    """A sentence when an area has no (or too few) figures for an outcome at all, so that an
+    empty table is never read as 0 % (a dataset or municipality without the participation ladder)."""
+    g = board.groups(year, geo)
+    everyone = g[(g.grouping == ALL) & (g.moment == moment)]
+    if not everyone.empty and everyone["denominator"].notna().any():
+        return None
+    return t("page.no_outcome", lang, area=geography_names(lang)[geo], outcome=moment_label(moment, lang).lower())
+
+
+ProvisionType = Literal["jobcoach", "work_placement", "wage_cost_subsidy", "workplace_adaptation", "training", "other"]
+
+
+@router.get("/provisions", response_class=HTMLResponse)
+def provisions(request: Request, geo: GeoArea, year: YearQ = None, type: ProvisionType = "jobcoach", lang: LangQ = "nl") -> HTMLResponse:
+    """Which groups get which provisions: a chance per group and type, then one type in detail."""
+    board = _board(request)
+    y = _year(board, year)
+    board.check(geography=geo)
+    frame = board.run("provisions", year=y, geography=geo, lang=lang)
+    rows = records(frame)
+    matrix = []
+    for key in dict.fromkeys((r["grouping"], r["group"]) for r in rows):
+        cells = {r["provision_type"]: r for r in rows if (r["grouping"], r["group"]) == key}
+        first = cells[next(iter(cells))]
+        matrix.append(
+            {
+                "group": key[1],
+                "label": first["label"],
+                "characteristic": first["characteristic_label"],
+                "cells": [cells.get(c, {}) for c in PROVISION_TYPE_CODES],
+            }
+        )
+    for prev, cur in zip([None, *matrix], matrix):
+        cur["first"] = prev is not None and prev["characteristic"] != cur["characteristic"]
+    blocks = []
+    for name in CHARACTERISTIC_NAMES:
+        chosen = [r for r in rows if r["grouping"] == name and r["provision_type"] == type]
+        if chosen:
+            blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": chosen})
+    everyone = board.groups(y, geo)
+    typed = everyone.loc[(everyone.grouping == ALL) & (everyone.moment == "provision_typed"), "rate"]
+    moment = MOMENTS[f"provision_{type}"]
+    return _render(
+        request,
+        "provisions",
+        lang,
+        {"year": y, "geo": geo, "type": type},
+        types=[(c, PROVISION_TYPES[c](lang)) for c in PROVISION_TYPE_CODES],
+        matrix=matrix,
+        blocks=blocks,
+        typed=None if typed.empty or typed.isna().all() else float(typed.iloc[0]),
+        type_label=moment.label(lang),
+        type_definition=moment.definition(lang),
+    )
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -456,7 +525,9 @@ def download_view(request: Request, name: str, fmt: Literal["csv", "xlsx"]) -> R
 
 @router.get("/download/{view}.{fmt}")
 def download(
-    request: Request, view: Literal["overview", "characteristics", "compare", "combinations", "municipality", "findings"], fmt: Literal["csv", "xlsx"]
+    request: Request,
+    view: Literal["overview", "characteristics", "provisions", "compare", "combinations", "municipality", "findings"],
+    fmt: Literal["csv", "xlsx"],
 ) -> Response:
     params = dict(request.query_params)
     board = _board(request)
