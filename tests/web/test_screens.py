@@ -13,6 +13,7 @@ PAGES = {
     "findings": "/findings?year=2018&geo=AM05",
     "characteristics": "/characteristics?year=2018&geo=AM05",
     "characteristics-nl": "/characteristics?year=2018",
+    "provisions": "/provisions?year=2018&geo=GM0268&type=training",
     "compare": "/compare?year=2018&level=municipality&mine=GM0344",
     "combinations": "/combinations?year=2018&geo=AM05&chars=gender%2Bage_band%2Bhousehold_type",
     "municipality": "/municipality?year=2018&geo=GM0268",
