@@ -329,6 +329,12 @@ def group_label(grouping: str, group: str, lang: Lang = "nl") -> str:
     return " · ".join(CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP), strict=True))
 
 
+def grouping_sizes(groupings: object) -> np.ndarray:
+    """How many characteristics each grouping name combines (``all``: 0, ``gender+age_band``: 2)."""
+    names = np.asarray(groupings, dtype=str)
+    return np.where(names == ALL, 0, np.char.count(names, SEP) + 1)
+
+
 def grouping_name(characteristics: tuple[str, ...] | list[str]) -> str:
     """Canonical name of a grouping: characteristics in canonical order joined by ``+``."""
     if not characteristics:

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -43,16 +44,17 @@ def live_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("server") / "server.log"
 
 
-@pytest.fixture(scope="session")
-def live_server(demo_2018_db: Path, live_log: Path) -> Iterator[str]:
-    """`kansenspiegel serve` as a user starts it, on a free port; stopped by PID afterwards."""
+@contextmanager
+def serving(args: list[str], log_path: Path) -> Iterator[str]:
+    """`kansenspiegel serve ARGS` on a free port of 127.0.0.1 (its output in ``log_path``) until
+    it answers; its address while the block runs, then stopped by PID."""
     port = _free_port()
     exe = Path(sys.executable).parent / "kansenspiegel"
-    log = live_log.open("wb")
-    proc = subprocess.Popen([str(exe), "serve", "--db", str(demo_2018_db), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    log = log_path.open("wb")
+    proc = subprocess.Popen([str(exe), "serve", *args, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 with urllib.request.urlopen(base + "/api/v1/meta", timeout=1) as response:
                     if response.status == 200:
@@ -60,7 +62,7 @@ def live_server(demo_2018_db: Path, live_log: Path) -> Iterator[str]:
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
             if proc.poll() is not None:
-                raise RuntimeError(live_log.read_text())
+                raise RuntimeError(log_path.read_text())
         else:
             raise RuntimeError("server did not start")
         yield base
@@ -68,6 +70,13 @@ def live_server(demo_2018_db: Path, live_log: Path) -> Iterator[str]:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_2018_db: Path, live_log: Path) -> Iterator[str]:
+    """`kansenspiegel serve` as a user starts it, on a free port; stopped by PID afterwards."""
+    with serving(["--db", str(demo_2018_db)], live_log) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -204,14 +204,10 @@ def own_client(demo_2018_db: Path, tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def shared_server(demo_2018_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kansenspiegel serve` with two users made by `kansenspiegel users add`, on 127.0.0.1."""
-    import os
-    import signal
     import subprocess
     import sys
-    import time
-    import urllib.request
 
-    from tests.web.conftest import _free_port
+    from tests.web.conftest import serving
 
     folder = tmp_path_factory.mktemp("shared")
     exe = str(Path(sys.executable).parent / "kansenspiegel")
@@ -223,25 +219,10 @@ def shared_server(demo_2018_db: Path, tmp_path_factory: pytest.TempPathFactory) 
             capture_output=True,
         )
         assert made.returncode == 0, made.stderr
-    port = _free_port()
-    log = (folder / "server.log").open("wb")
-    args = ["serve", "--db", str(demo_2018_db), "--port", str(port), "--users", str(folder / "users.json"), "--own-db", str(folder / "own.duckdb")]
-    proc = subprocess.Popen([exe, *args], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "/api/v1/meta", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-            assert proc.poll() is None, (folder / "server.log").read_text()
+    args = ["--db", str(demo_2018_db), "--users", str(folder / "users.json"), "--own-db", str(folder / "own.duckdb")]
+    with serving(args, folder / "server.log") as base:
         yield base
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
-        assert "accounts (2 users" in (folder / "server.log").read_text()
+    assert "accounts (2 users" in (folder / "server.log").read_text()
 
 
 @pytest.mark.parametrize("width", [390])

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import httpx2 as httpx
 
-from tests.web.conftest import _free_port
+from tests.web.conftest import serving
 from tests.web.test_own_data import filled_template
 
 
@@ -31,22 +28,8 @@ def _get(url: str) -> int:
 
 
 def test_twenty_clients_at_once_get_no_server_error(demo_2018_db: Path, tmp_path: Path) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    exe = Path(sys.executable).parent / "kansenspiegel"
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--db", str(demo_2018_db), "--port", str(port), "--internal", "--own-db", str(tmp_path / "own.duckdb")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(300):
-            try:
-                if _get(base + "/api/v1/meta") == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+    args = ["--db", str(demo_2018_db), "--internal", "--own-db", str(tmp_path / "own.duckdb")]
+    with serving(args, tmp_path / "server.log") as base:
         with httpx.Client(base_url=base, timeout=120) as c:
             c.get("/upload")
             form = {"csrf": c.cookies.get("ks_csrf"), "action": "load", "name": "load-test", "lang": "nl"}
@@ -68,10 +51,6 @@ def test_twenty_clients_at_once_get_no_server_error(demo_2018_db: Path, tmp_path
         with cf.ThreadPoolExecutor(20) as pool:
             statuses = collections.Counter(pool.map(lambda p: _get(base + p), paths * 10))
         assert statuses == {200: len(paths) * 10}, statuses
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
 
 
 def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path, tmp_path: Path) -> None:
@@ -93,11 +72,7 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
             [str(exe), "users", "add", name, "--area", area, *extra, "--users", str(users), "--password-stdin"], input=password + "\n", text=True
         )
         assert made.returncode == 0
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "server.log").open("wb")
-    args = ["serve", "--db", str(demo_2018_db), "--port", str(port), "--internal", "--own-db", str(tmp_path / "own.duckdb"), "--users", str(users)]
-    proc = subprocess.Popen([str(exe), *args], stdout=log, stderr=subprocess.STDOUT)
+    args = ["--db", str(demo_2018_db), "--internal", "--own-db", str(tmp_path / "own.duckdb"), "--users", str(users)]
 
     def logged_in(name: str) -> httpx.Client:
         c = httpx.Client(base_url=base, timeout=120)
@@ -106,13 +81,7 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
         assert answer.status_code == 303, answer.text[:300]
         return c
 
-    try:
-        for _ in range(300):
-            try:
-                if _get(base + "/api/v1/meta") == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+    with serving(args, tmp_path / "server.log") as base:
         c = logged_in("nijmegen")
         try:
             form = {"csrf": c.cookies.get("ks_csrf"), "action": "load", "name": "nijmegen-test", "lang": "nl"}
@@ -148,7 +117,3 @@ def test_twenty_logged_in_clients_at_once_on_a_shared_server(demo_2018_db: Path,
             if path.startswith("/api/v1/groups"):
                 populations = [int(p) for p in re.findall(r'"population":(\d+)', text)]
                 assert populations and (any(p % 10 for p in populations) == (name == "analist")), name
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes
 from kansenspiegel.codes import COUNT_COLUMNS as CUBE_COUNT_COLUMNS
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import benjamini_hochberg, complete_counts, rate_interval, rate_range, two_proportion_bound
@@ -137,7 +137,7 @@ def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFram
     cube = complete_counts(cube.reset_index(drop=True))
     # a count used only for single characteristics (provision types) is protected among those
     # cells only; in deeper groupings it is never published
-    depth = np.where(cube["grouping"].astype(str) == ALL, 0, cube["grouping"].astype(str).str.count(r"\+").to_numpy() + 1)
+    depth = grouping_sizes(cube["grouping"])
     parts = []
     for d in sorted(set(COLUMN_DEPTH.values())):
         columns = tuple(c for c, cd in COLUMN_DEPTH.items() if cd == d)

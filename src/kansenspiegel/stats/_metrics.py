@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, MOMENTS, UNKNOWN
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, MOMENTS, UNKNOWN, grouping_sizes
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 
 CELL = ["dataset", "year", "geo_level", "geography", "grouping", "group"]
@@ -115,7 +115,7 @@ def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_F
         columns.setdefault(name, []).append(np.asarray(values, dtype="float64")[rows])
 
     # each outcome over the cells of groupings it is published for (`Moment.depth`)
-    depth = np.where(is_all, 0, cube["grouping"].astype(str).str.count(r"\+").to_numpy() + 1)
+    depth = grouping_sizes(cube["grouping"])
     selected = [np.flatnonzero(depth <= moment.depth) for moment in MOMENTS.values()]
     for moment, rows in zip(MOMENTS.values(), selected):
         x, n = counts[moment.count], counts[moment.base]

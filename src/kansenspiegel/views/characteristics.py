@@ -14,6 +14,21 @@ from kansenspiegel.views._registry import Params, View, columns, register
 ORDER = {(n, c): i for i, (n, c) in enumerate((n, c) for n in CHARACTERISTIC_NAMES for c in CHARACTERISTICS[n].codes)}
 
 
+#: A group's shares, gap and chance against everyone else (the columns of a Table 2.1 row).
+GROUP_COLUMNS = (
+    "population",
+    "share_of_denominator:rate",
+    "count",
+    "share_of_moment:rate",
+    "representation_gap_pp:pp",
+    "rate:rate",
+    "rate_ci_low:rate",
+    "rate_ci_high:rate",
+    "rest_rate:rate",
+    "rate_difference:pp",
+)
+
+
 class CharacteristicsParams(Params):
     year: Year
     geography: Geo = NATIONAL_CODE
@@ -50,16 +65,7 @@ VIEW = register(
             "group:code",
             "label:text",
             "moment:moment",
-            "population",
-            "share_of_denominator:rate",
-            "count",
-            "share_of_moment:rate",
-            "representation_gap_pp:pp",
-            "rate:rate",
-            "rate_ci_low:rate",
-            "rate_ci_high:rate",
-            "rest_rate:rate",
-            "rate_difference:pp",
+            *GROUP_COLUMNS,
             "p_value:p",
             "q_value:p",
             "significant:flag",

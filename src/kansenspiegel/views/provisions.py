@@ -11,7 +11,7 @@ from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOME
 from kansenspiegel.views._params import Geo, Language, Year
 from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Params, View, columns, register
-from kansenspiegel.views.characteristics import ORDER
+from kansenspiegel.views.characteristics import GROUP_COLUMNS, ORDER
 
 
 class ProvisionsParams(Params):
@@ -46,16 +46,7 @@ VIEW = register(
             "label:text",
             "provision_type:code",
             "provision_label:text",
-            "population",
-            "share_of_denominator:rate",
-            "count",
-            "share_of_moment:rate",
-            "representation_gap_pp:pp",
-            "rate:rate",
-            "rate_ci_low:rate",
-            "rate_ci_high:rate",
-            "rest_rate:rate",
-            "rate_difference:pp",
+            *GROUP_COLUMNS,
             "q_value:p",
             "significant:flag",
             "national_rate:rate",
