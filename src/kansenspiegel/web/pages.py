@@ -287,7 +287,7 @@ def provisions(request: Request, geo: GeoArea, year: YearQ = None, type: Provisi
         if chosen:
             blocks.append({"name": name, "label": CHARACTERISTICS[name].label(lang), "rows": chosen})
     everyone = board.groups(y, geo)
-    typed = everyone.loc[(everyone.grouping == ALL) & (everyone.moment == "provision_typed"), "rate"]
+    typed = everyone.loc[(everyone.grouping == ALL) & (everyone.moment == "provision_typed"), ["rate", "rate_ci_low", "rate_ci_high"]].dropna()
     moment = MOMENTS[f"provision_{type}"]
     return _render(
         request,
@@ -297,7 +297,7 @@ def provisions(request: Request, geo: GeoArea, year: YearQ = None, type: Provisi
         types=[(c, PROVISION_TYPES[c](lang)) for c in PROVISION_TYPE_CODES],
         matrix=matrix,
         blocks=blocks,
-        typed=None if typed.empty or typed.isna().all() else float(typed.iloc[0]),
+        typed=None if typed.empty else typed.iloc[0].to_dict(),  # with its interval: a small area's share is uncertain too
         type_label=moment.label(lang),
         type_definition=moment.definition(lang),
     )
