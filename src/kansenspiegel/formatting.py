@@ -34,11 +34,11 @@ def fmt_pct(value: Any, lang: Lang = "nl", digits: int = 1) -> str:
     return prefix + (text.replace(".", ",") if lang == "nl" else text) + "%"
 
 
-def fmt_pp(value: Any, lang: Lang = "nl") -> str:
+def fmt_pp(value: Any, lang: Lang = "nl", digits: int = 1) -> str:
     """Percentage points with a sign: +3,2 / −1,0."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "."
-    text = f"{float(value):+.1f}".replace("-", "−")
+    text = f"{float(value):+.{digits}f}".replace("-", "−")
     return text.replace(".", ",") if lang == "nl" else text
 
 

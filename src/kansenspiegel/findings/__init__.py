@@ -31,7 +31,7 @@ the numbers in a sentence are the numbers on the dashboard.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,8 @@ from scipy.special import ndtr
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, Lang
 from kansenspiegel.disclosure import PUBLIC, Policy
-from kansenspiegel.findings._text import caveats_for, sentence
+from kansenspiegel.findings._text import caveats_for, registration_note, sentence, trend_sentence
+from kansenspiegel.findings._trends import trends_in, yearly_gaps
 from kansenspiegel.geography import geography_names
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.stats import benjamini_hochberg, main_effects_fit, rate_range
@@ -90,6 +91,8 @@ class Finding:
     score: float
     text: str
     caveats: list[str] = field(default_factory=list)
+    #: what happened to the gap with everyone else over the years (single characteristics)
+    trend: str = ""
 
     @property
     def score_pp(self) -> float:
@@ -377,4 +380,45 @@ def _rank(found: list[Finding], top: int | None) -> list[Finding]:
     return ranked[:top] if top else ranked
 
 
-__all__ = ["KIND_ORDER", "Finding", "findings", "findings_in", "unknown_shares"]
+def with_trends(found: list[Finding] | tuple[Finding, ...], tests: pd.DataFrame, lang: Lang = "nl") -> list[Finding]:
+    """The findings with the trend of their gap (from `trends_in`'s ``tests``): a sentence when
+    the gap clearly became smaller or larger (none when the test does not say so), and a caveat
+    when a characteristic's registration changed between the years."""
+    if tests.empty:
+        return list(found)
+    by_key = tests.set_index(["grouping", "group", "moment"])
+    out = []
+    for f in found:
+        key = (f.grouping, f.group, f.moment)
+        if key not in by_key.index:
+            out.append(f)
+            continue
+        r = by_key.loc[key]
+        first = None if pd.isna(r.first_year) else int(r.first_year)
+        text = trend_sentence(
+            lang=lang,
+            direction=str(r.direction),
+            first_year=first,
+            start_pp=float(r.fitted_first_pp),
+            end_pp=float(r.fitted_last_pp),
+            slope_pp=float(r.slope_pp),
+        )
+        caveats = list(f.caveats)
+        if r.registration_years:
+            caveats.insert(0, registration_note(lang=lang, grouping=f.grouping, years=tuple(r.registration_years)))
+        out.append(replace(f, trend=text, caveats=caveats))
+    return out
+
+
+__all__ = [
+    "KIND_ORDER",
+    "Finding",
+    "findings",
+    "findings_in",
+    "registration_note",
+    "trend_sentence",
+    "trends_in",
+    "unknown_shares",
+    "with_trends",
+    "yearly_gaps",
+]

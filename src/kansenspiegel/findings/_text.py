@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kansenspiegel.codes import CHARACTERISTICS, SEP, Lang, group_label
-from kansenspiegel.formatting import fmt_int, fmt_number, fmt_pct
+from kansenspiegel.formatting import fmt_int, fmt_number, fmt_pct, fmt_pp
 from kansenspiegel.messages import LANGUAGES, t
 
 SMALL = 50
@@ -119,3 +119,29 @@ def caveats_for(*, lang: Lang, grouping: str, group: str, denominator: int, unkn
             out.append(t("finding.caveat.household_other", lang))
     out += [SIGNAL[lang], EXPLAIN[lang]]
     return out
+
+
+def trend_sentence(*, lang: Lang, direction: str, first_year: int | None, start_pp: float, end_pp: float, slope_pp: float) -> str:
+    """What happened to a gap over the years, said only as strongly as its test allows:
+    "kleiner"/"groter"/"omgedraaid" only for a clear trend (``direction`` from `trends_in`)."""
+    if first_year is None or start_pp != start_pp:  # NaN: too few years
+        return t("finding.trend.too_few", lang)
+    if direction == "none":
+        return t("finding.trend.none", lang, first=first_year)
+    if direction == "reversed":
+        signed = {"start": fmt_pp(start_pp, lang, digits=0), "end": fmt_pp(end_pp, lang, digits=0)}
+        return t("finding.trend.reversed", lang, first=first_year, **signed)
+    return t(
+        f"finding.trend.{direction}",
+        lang,
+        first=first_year,
+        start=fmt_number(abs(start_pp), lang, digits=0),
+        end=fmt_number(abs(end_pp), lang, digits=0),
+        per_year=_pp(slope_pp, lang),
+    )
+
+
+def registration_note(*, lang: Lang, grouping: str, years: tuple[int, ...]) -> str:
+    """The flag of a registration change: the years in which a characteristic is unknown more often."""
+    listed = _join([str(y) for y in years], lang)
+    return t("finding.trend.registration", lang, years=listed, characteristic=CHARACTERISTICS[grouping].label(lang).lower())

@@ -154,6 +154,17 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
         )
     )
     assert {c.name for c in FINDINGS.columns} >= set(find_cols)
+    if data.trends:
+        trend_rows = [[r["label"], MOMENTS[r["moment"]].label(lang), r["first_year"], r["last_year"], _num(r["slope_pp"]), r["text"]] for r in data.trends]
+        trend_headers = [
+            t("report.group", lang),
+            label("moment"),
+            t("report.trend_from", lang),
+            t("report.trend_to", lang),
+            label("slope_pp"),
+            label("trend_text"),
+        ]
+        sheets.append((t("report.sheet_trends", lang), trend_headers, trend_rows, {5: "0.0"}))
     definitions = [[MOMENTS[m].label(lang), MOMENTS[m].definition(lang)] for m in MOMENTS]
     definitions += [[k, v] for k, v in glossary(lang).items()]
     definitions.append([t("report.privacy", lang), data.policy.describe(lang)])

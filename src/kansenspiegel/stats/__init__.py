@@ -4,14 +4,18 @@ from kansenspiegel.stats._bounds import clopper_pearson, rate_interval, rate_ran
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 from kansenspiegel.stats._interaction import main_effects_fit
 from kansenspiegel.stats._metrics import DEFAULT_FAMILY, METRIC_COLUMNS, complete_counts, compute_metrics
+from kansenspiegel.stats._trend import MIN_YEARS, gap_trend, largest_variance
 
 __all__ = [
     "DEFAULT_FAMILY",
     "METRIC_COLUMNS",
+    "MIN_YEARS",
     "benjamini_hochberg",
     "clopper_pearson",
     "complete_counts",
     "compute_metrics",
+    "gap_trend",
+    "largest_variance",
     "main_effects_fit",
     "rate_interval",
     "rate_range",

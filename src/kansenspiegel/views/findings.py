@@ -7,10 +7,11 @@ from dataclasses import fields
 import pandas as pd
 
 from kansenspiegel.codes import NATIONAL_CODE, Lang
-from kansenspiegel.findings import Finding, findings_in
+from kansenspiegel.findings import Finding, findings_in, with_trends
 from kansenspiegel.views._params import Geo, Language, Year
 from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Column, Params, View, register
+from kansenspiegel.views.trends import area_trends
 
 
 class FindingsParams(Params):
@@ -25,7 +26,10 @@ def ranked(pub: Published, year: int, geography: str, lang: Lang = "nl") -> tupl
 
     def make() -> tuple[Finding, ...]:
         area, nl = pub.groups(year, geography), pub.groups(year, NATIONAL_CODE)
-        return tuple(findings_in(area, nl, year=year, geography=geography, lang=lang, policy=pub.policy))
+        found = findings_in(area, nl, year=year, geography=geography, lang=lang, policy=pub.policy)
+        if len(pub.years) > 1:  # what the gap did over the years
+            found = with_trends(found, area_trends(pub, geography)[1], lang)
+        return tuple(found)
 
     return pub.memo(("findings", year, geography, lang), make)  # type: ignore[no-any-return]
 
@@ -51,6 +55,7 @@ _KIND = {
     "score": "number",
     "text": "text",
     "caveats": "list",
+    "trend": "text",
 }
 
 

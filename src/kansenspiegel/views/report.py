@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, Lang
+from kansenspiegel.codes import BASE_MOMENTS, CHARACTERISTIC_NAMES, CHARACTERISTICS, CHOSEN_MOMENTS, MOMENTS, Lang, group_label
 from kansenspiegel.disclosure import Policy
-from kansenspiegel.findings import Finding, unknown_shares
+from kansenspiegel.findings import Finding, trend_sentence, unknown_shares
 from kansenspiegel.geography import geo_level_of, geography_names
 from kansenspiegel.views._published import Published, area_chain
 from kansenspiegel.views.characteristics import ORDER
 from kansenspiegel.views.findings import ranked
+from kansenspiegel.views.trends import area_trends
 
 
 @dataclass
@@ -32,6 +33,8 @@ class ReportData:
     similar: pd.DataFrame  # areas of the same level with the most similar size
     quality: dict[str, Any]
     policy: Policy
+    #: the gaps that clearly became smaller or larger over the years: group, moment, sentence
+    trends: list[dict[str, Any]]
 
 
 def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl", top: int = 8) -> ReportData:
@@ -76,4 +79,36 @@ def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl",
         similar=similar,
         quality=quality,
         policy=pub.policy,
+        trends=clear_trends(pub, geography, lang),
     )
+
+
+def clear_trends(pub: Published, geography: str, lang: Lang, top: int = 12) -> list[dict[str, Any]]:
+    """The gaps of an area that clearly changed over the years (decision moments and the ladder;
+    of two complementary groups the first), largest change first."""
+    if len(pub.years) < 2:
+        return []
+    tests = area_trends(pub, geography)[1]
+    if tests.empty:
+        return []
+    binary = {n: CHARACTERISTICS[n].known_codes[0] for n in CHARACTERISTIC_NAMES if len(CHARACTERISTICS[n].known_codes) == 2}
+    clear = tests[tests.significant.astype(bool) & tests.moment.isin(CHOSEN_MOMENTS)]
+    clear = clear.loc[np.array([binary.get(g, k) == k for g, k in zip(clear.grouping, clear.group)], dtype=bool)]
+    clear = clear.assign(size=clear.slope_pp.abs()).sort_values("size", ascending=False).head(top)
+    return [
+        {
+            "grouping": r.grouping,
+            "group": r.group,
+            "moment": r.moment,
+            "label": group_label(r.grouping, r.group, lang),
+            "moment_label": MOMENTS[r.moment].label(lang),
+            "direction": r.direction,
+            "slope_pp": float(r.slope_pp),
+            "first_year": int(r.first_year),
+            "last_year": int(r.last_year),
+            "text": trend_sentence(
+                lang=lang, direction=r.direction, first_year=int(r.first_year), start_pp=r.fitted_first_pp, end_pp=r.fitted_last_pp, slope_pp=r.slope_pp
+            ),
+        }
+        for r in clear.itertuples()
+    ]

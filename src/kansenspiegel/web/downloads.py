@@ -80,11 +80,13 @@ def render_view(board: Published, name: str, fmt: str, values: dict[str, Any], l
     if name not in VIEWS:
         raise UserError("error.unknown_view", 404, view=name)
     values = {**values}
-    values.setdefault("year", board.default_year)
+    if "year" in VIEWS[name].params.model_fields:  # a view over all years (trends) has none
+        values.setdefault("year", board.default_year)
     frame = board.run(name, **values)
     filename = filename or "_".join([name, *(str(v) for k, v in values.items() if k not in ("year", "lang"))])
     body = RENDERERS[fmt](frame, VIEWS[name], lang, board.policy, board.mirror.synthetic)
-    filename = ("INTERNAL_" if board.policy.exact else "") + f"{filename}_{values['year']}"
+    years = str(values["year"]) if "year" in values else f"{board.years[0]}-{board.years[-1]}"
+    filename = ("INTERNAL_" if board.policy.exact else "") + f"{filename}_{years}"
     note = board.policy.describe("en", short=True)
     return Response(
         body,

@@ -43,6 +43,7 @@ from kansenspiegel.views import quality as quality_view
 from kansenspiegel.views.compare import combination_choices, group_options
 from kansenspiegel.views.own import OwnParams
 from kansenspiegel.web import accounts, downloads
+from kansenspiegel.web.charts import trend_blocks
 from kansenspiegel.web.i18n import READ_HELP, T
 from kansenspiegel.web.uploads import check_upload
 
@@ -243,7 +244,15 @@ def characteristics(request: Request, geo: GeoArea, cmp: CmpArea, year: YearQ = 
         blocks=blocks,
         api=api,
         no_outcome=_no_outcome(board, y, geo, moment, lang),
+        trends=_trends(board, geo, moment, lang),
     )
+
+
+def _trends(board: Published, geo: str, moment: str, lang: Lang) -> list[dict[str, Any]]:
+    """The "gap over the years" charts of an area and moment (nothing with a single year)."""
+    if len(board.years) < 2:
+        return []
+    return trend_blocks(records(board.run("trends", geography=geo, moment=moment, lang=lang)), lang)
 
 
 def _no_outcome(board: Published, year: int, geo: str, moment: str, lang: Lang) -> str | None:
@@ -403,6 +412,7 @@ def municipality(
         api=api,
         municipalities=gms,
         panel=_panel(board, y, geo, lang),
+        trends=_trends(board, geo, m, lang),
     )
 
 
