@@ -237,3 +237,21 @@ def test_method_page_says_things_once_and_explains_hidden_figures(client: TestCl
     assert "Onderdrukte cellen:" not in page
     heads = re.findall(r'<tr data-characteristic="[a-z_]+"><th scope="row">([^<]+)</th>', page)
     assert heads == ["Geslacht", "Leeftijd", "Migratieachtergrond", "Huishoudtype", "Doelgroepregister"]  # labels, never codes
+
+
+def test_a_municipality_is_shown_against_the_rest_of_its_amr_with_the_test(client: TestClient) -> None:
+    from kansenspiegel.views import Published
+
+    page = client.get("/municipality", params={"year": 2018, "geo": "GM0363", "moment": "employed"}).text
+    assert "Kans: Groot Amsterdam zonder Amsterdam" in page
+    board: Published = client.app.state.public
+    view = board.run("characteristics", year=2018, geography="GM0363", comparison="AM18")
+    row = view[(view.group == "female") & (view.moment == "employed")].iloc[0]
+    women = page[page.index('id="table-gender"') :]
+    women = women[women.index('data-group="female"') :]
+    cell = women[women.index('data-col="difference_vs_rest_of_amr"') - 40 : women.index('data-col="difference_vs_rest_of_amr"') + 80]
+    assert f"{row.difference_vs_rest_of_comparison_pp:+.1f}".replace("-", "−").replace(".", ",") in cell
+    assert (" lo" in cell or " hi" in cell) == bool(row.significant_vs_comparison)
+    # the characteristics page with the AMR as comparison shows the rest of it too
+    chars = client.get("/characteristics", params={"year": 2018, "geo": "GM0363", "cmp": "AM18", "moment": "employed"}).text
+    assert "Verschil met Groot Amsterdam zonder Amsterdam" in chars
