@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, Lang, grouping_name
+from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang, grouping_name
+from kansenspiegel.cube import covariate_counts
 from kansenspiegel.disclosure import PUBLIC, Policy, mask_from_table, publish_metrics, suppression_mask
 from kansenspiegel.errors import InvalidRequest
-from kansenspiegel.geography import geography_names
+from kansenspiegel.geography import geo_level_of, geography_names, municipalities
 from kansenspiegel.ingest import ingest_frame
 from kansenspiegel.store import Store
 from kansenspiegel.tables import table_2_1
@@ -228,6 +229,28 @@ class Mirror:
         for column, value in filters.items():
             keep &= (frame[column] == value).to_numpy()
         return frame[keep].reset_index(drop=True)
+
+    def covariate_counts(self, *, year: int, geography: str = NATIONAL_CODE) -> pd.DataFrame | None:
+        """Exact counts of one area and year per characteristics x covariate cell
+        (`cube.covariate_counts`), for the adjusted gaps; None for a dataset without person rows
+        (a table of counts) or without any covariate."""
+        self._check_year(year)
+        if geography not in geography_names():
+            raise InvalidRequest("error.unknown_geography", 404, code=geography)
+        if not self._store.has("persons"):
+            return None
+        persons = self._table("persons").filter(ibis._.year == year)
+        level = geo_level_of(geography)
+        if level == "municipality":
+            persons = persons.filter(persons.municipality == geography)
+        elif level == "amr":
+            gms = municipalities()
+            persons = persons.filter(persons.municipality.isin(list(gms.loc[gms.amr_code == geography, "gm_code"])))
+        frame = covariate_counts(persons).to_pandas()
+        covariates = ["education_level", "dutch_language_level", "months_band", "recent_work_experience"]
+        if frame.empty or (frame[covariates] == UNKNOWN).all().all():
+            return None
+        return frame
 
     def geographies(self, level: str) -> list[str]:
         """The codes of one level (``national``, ``amr``, ``municipality``) that have data."""

@@ -58,3 +58,19 @@ def test_an_area_without_the_ladder_says_so_instead_of_showing_zeros(client: Tes
     page = client.get("/characteristics", params={"year": 2018, "geo": missing.iloc[0], "moment": "ladder_up"})
     assert 'id="no-outcome"' in page.text and "participatieladder" in _text(page.text[page.text.index('id="no-outcome"') :])[:300]
     assert "0,0%" not in page.text
+
+
+def test_the_characteristics_page_shows_raw_and_adjusted_gaps_side_by_side_with_the_caveat(client: TestClient) -> None:
+    """In the demo, women have more months on benefit and less recent work: part of their gap
+    goes with those covariates, so the adjusted gap is smaller than the raw one (and both shown)."""
+    page = client.get("/characteristics", params={"year": 2018, "geo": "GM0268", "moment": "employed"}).text
+    section = page[page.index('id="adjusted"') :]
+    assert "verklaart het ruwe verschil niet weg" in section[: section.index("</section>")]
+    row = re.search(r'<tr data-group="female" data-grouping="gender".*?</tr>', section, re.S).group(0)  # type: ignore[union-attr]
+    numbers = [int(v.replace("−", "-")) for v in re.findall(r"[+−]\d+", _text(row))]
+    raw, linked, adjusted = numbers[:3]
+    assert raw < 0 and raw < adjusted < 0 and linked + adjusted in (raw - 1, raw, raw + 1)  # whole points: rounding may leave 1
+    board: Published = client.app.state.public
+    view = board.run("adjusted", year=2018, geography="GM0268", moment="employed")
+    women = view[view.group == "female"].iloc[0]
+    assert women.adjusted_gap_pp == adjusted and women.smaller_after_adjustment

@@ -18,7 +18,7 @@ from itertools import combinations
 import ibis
 import ibis.expr.types as ir
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, PROVISION_TYPE_CODES, SEP, grouping_name
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, PROVISION_TYPE_CODES, SEP, UNKNOWN, grouping_name
 
 KEYS = ("dataset", "year", "geo_level", "geography")
 #: Column order of the cube table.
@@ -33,14 +33,14 @@ def groupings(max_characteristics: int = 3) -> list[tuple[str, ...]]:
     return out
 
 
-def fine_counts(persons: ir.Table) -> ir.Table:
-    """Counts per dataset x year x municipality x characteristics, from person rows."""
+def _aggregates(persons: ir.Table) -> dict[str, ir.Value]:
+    """Every count column of the cube as an aggregate over person rows."""
     as_int = lambda e: e.fill_null(False).cast("int64")  # noqa: E731
     known = persons.ladder_start.notnull() & persons.ladder_end.notnull()
     typed = ibis.literal(False)
     for c in PROVISION_TYPE_CODES:
         typed = typed | persons[f"provision_{c}"].fill_null(False)
-    counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES]).aggregate(
+    return dict(
         population=persons.count(),
         provision=as_int(persons.provision).sum(),
         employed=as_int(persons.employed_1m).sum(),
@@ -52,6 +52,11 @@ def fine_counts(persons: ir.Table) -> ir.Table:
         **{f"provision_{c}": as_int(persons[f"provision_{c}"]).sum() for c in PROVISION_TYPE_CODES},
         provision_typed=as_int(persons.provision.fill_null(False) & typed).sum(),
     )
+
+
+def fine_counts(persons: ir.Table) -> ir.Table:
+    """Counts per dataset x year x municipality x characteristics, from person rows."""
+    counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES]).aggregate(**_aggregates(persons))
     return counts.select(
         "dataset",
         "year",
@@ -60,6 +65,28 @@ def fine_counts(persons: ir.Table) -> ir.Table:
         **{c: counts[c] for c in CHARACTERISTIC_NAMES},
         **{c: counts[c] for c in COUNT_COLUMNS},
     )
+
+
+#: months on benefit in bands (the model treats each band as a category)
+MONTHS_BANDS = ((0, 12, "0_11"), (12, 36, "12_35"), (36, 60, "36_59"), (60, 100000, "60_plus"))
+
+
+def covariate_counts(persons: ir.Table) -> ir.Table:
+    """Counts per characteristics x covariate cell (education, Dutch language level, months on
+    benefit in bands, recent work experience; a missing value is its own cell ``unknown``): what
+    a logistic model with those covariates needs, so it is fitted on counts, not person rows."""
+    months = persons.months_on_benefit
+    band = ibis.literal(UNKNOWN)
+    for low, high, code in reversed(MONTHS_BANDS):
+        band = ((months >= low) & (months < high)).ifelse(ibis.literal(code), band)
+    cells = {
+        "education_level": persons.education_level.fill_null(UNKNOWN),
+        "dutch_language_level": persons.dutch_language_level.fill_null(UNKNOWN),
+        "months_band": months.isnull().ifelse(ibis.literal(UNKNOWN), band),
+        "recent_work_experience": persons.recent_work_experience.cast("string").fill_null(UNKNOWN),
+    }
+    keyed = persons.mutate(**cells)
+    return keyed.group_by([*CHARACTERISTIC_NAMES, *cells]).aggregate(**_aggregates(keyed))
 
 
 def _with_source(counts: ir.Table) -> ir.Table:

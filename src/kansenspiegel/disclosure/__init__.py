@@ -377,6 +377,37 @@ def publish_metrics(
     return out
 
 
+#: a model is published only for a group and a rest of at least this many people each
+MODEL_MIN_PEOPLE = 100
+#: the model outputs of `publish_model` (fractions)
+MODEL_OUTPUTS = ("model_raw_gap", "adjusted_gap", "adjusted_low", "adjusted_high", "linked_part")
+
+
+def publish_model(frame: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFrame:
+    """Model output (adjusted gaps) as it may be published: nothing for a group or rest under
+    `MODEL_MIN_PEOPLE`, or with fewer than the threshold reaching or not reaching the outcome;
+    the rest in whole percentage points (0.01 as a fraction) unless the policy is exact, so that
+    no exact count can be read back from it. ``frame`` has ``n_group, x_group, n_rest, x_rest``
+    (exact counts) and the `MODEL_OUTPUTS`; a ``hidden`` column is added."""
+    out = frame.copy()
+    counts = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("n_group", "x_group", "n_rest", "x_rest")}
+    if policy.exact:
+        hidden = np.zeros(len(out), dtype=bool)
+    else:
+        small = (counts["n_group"] < MODEL_MIN_PEOPLE) | (counts["n_rest"] < MODEL_MIN_PEOPLE)
+        for x, n in (("x_group", "n_group"), ("x_rest", "n_rest")):
+            small |= policy.suppressed(counts[x]) | policy.suppressed(counts[n] - counts[x])
+        hidden = small | np.isnan(counts["n_group"]) | np.isnan(counts["n_rest"])
+    for c in MODEL_OUTPUTS:
+        values = out[c].to_numpy(dtype="float64", na_value=np.nan).copy()
+        if not policy.exact:
+            values = np.round(values, 2) + 0.0  # whole percentage points (and no -0)
+        values[hidden] = np.nan
+        out[c] = values
+    out["hidden"] = hidden
+    return out.drop(columns=["n_group", "x_group", "n_rest", "x_rest"])
+
+
 def published_test(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) -> np.ndarray:
     """p-value bounds of two-proportion tests between published rows ``a`` and ``b`` (aligned,
     with ``count`` and ``denominator`` as published under ``policy_a`` / ``policy_b``), taken as
@@ -436,6 +467,8 @@ __all__ = [
     "CELL_DERIVED",
     "COUNT_COLUMNS",
     "INTERNAL",
+    "MODEL_MIN_PEOPLE",
+    "MODEL_OUTPUTS",
     "PUBLIC",
     "SUPPRESSED",
     "Policy",
@@ -443,6 +476,7 @@ __all__ = [
     "mask_from_table",
     "mask_table",
     "publish_metrics",
+    "publish_model",
     "published_comparison",
     "published_test",
     "significant_digits",

@@ -93,6 +93,8 @@ class Finding:
     caveats: list[str] = field(default_factory=list)
     #: what happened to the gap with everyone else over the years (single characteristics)
     trend: str = ""
+    #: the gap beside the gap after adjustment for covariates (set by the report)
+    adjusted: str = ""
 
     @property
     def score_pp(self) -> float:

@@ -52,6 +52,7 @@ def render_html(data: ReportData) -> str:
             fmt_int=lambda v: fmt_int(None if pd.isna(v) else v, lang),
             fmt_pct=lambda v: fmt_pct(None if pd.isna(v) else v, lang),
             fmt_pp=lambda v: fmt_pp(None if pd.isna(v) else v, lang),
+            fmt_pp0=lambda v: fmt_pp(None if pd.isna(v) else v, lang, digits=0),
             nl=lang == "nl",
             signal=SIGNAL[lang],
             explain=EXPLAIN[lang],
@@ -154,6 +155,12 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
         )
     )
     assert {c.name for c in FINDINGS.columns} >= set(find_cols)
+    if len(data.adjusted):
+        shown = data.adjusted[~data.adjusted.hidden.astype(bool)]
+        adj_cols = ["model_raw_gap_pp", "linked_part_pp", "adjusted_gap_pp", "adjusted_low_pp", "adjusted_high_pp"]
+        adj_rows = [[f"{r.characteristic_label}: {r.label}", *[_num(getattr(r, c)) for c in adj_cols]] for r in shown.itertuples()]
+        adj_rows.append([data.adjusted_caveat, *[None] * len(adj_cols)])
+        sheets.append((t("report.sheet_adjusted", lang), [t("report.group", lang), *[label(c) for c in adj_cols]], adj_rows, {i: "0" for i in range(1, 6)}))
     if data.trends:
         trend_rows = [[r["label"], MOMENTS[r["moment"]].label(lang), r["first_year"], r["last_year"], _num(r["slope_pp"]), r["text"]] for r in data.trends]
         trend_headers = [

@@ -1,5 +1,6 @@
 """Stage 3: statistics on counts — intervals, tests, false-discovery control, the metric table."""
 
+from kansenspiegel.stats._adjusted import COVARIATE_CELLS, adjusted_gap
 from kansenspiegel.stats._bounds import clopper_pearson, rate_interval, rate_range, two_proportion_bound
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 from kansenspiegel.stats._interaction import main_effects_fit
@@ -7,9 +8,11 @@ from kansenspiegel.stats._metrics import DEFAULT_FAMILY, METRIC_COLUMNS, complet
 from kansenspiegel.stats._trend import MIN_YEARS, gap_trend, largest_variance
 
 __all__ = [
+    "COVARIATE_CELLS",
     "DEFAULT_FAMILY",
     "METRIC_COLUMNS",
     "MIN_YEARS",
+    "adjusted_gap",
     "benjamini_hochberg",
     "clopper_pearson",
     "complete_counts",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kansenspiegel.codes import group_label
 from kansenspiegel.findings import Finding
-from kansenspiegel.views import characteristics, combinations, compare, findings, funnel, groups, own, provisions, quality, table, trends  # noqa: F401  (registers the views)
+from kansenspiegel.views import adjusted, characteristics, combinations, compare, findings, funnel, groups, own, provisions, quality, table, trends  # noqa: F401  (registers the views)
 from kansenspiegel.views._params import GEO_PATTERN, Moment, characteristic_list
 from kansenspiegel.views._published import Published, area_chain, records
 from kansenspiegel.views._registry import VIEWS, Column, Params, View, register

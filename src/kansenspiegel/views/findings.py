@@ -56,6 +56,7 @@ _KIND = {
     "text": "text",
     "caveats": "list",
     "trend": "text",
+    "adjusted": "text",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from kansenspiegel.disclosure import Policy
 from kansenspiegel.findings import Finding, trend_sentence, unknown_shares
 from kansenspiegel.geography import geo_level_of, geography_names
 from kansenspiegel.views._published import Published, area_chain
+from kansenspiegel.views.adjusted import caveat as adjusted_caveat
 from kansenspiegel.views.characteristics import ORDER
 from kansenspiegel.views.findings import ranked
 from kansenspiegel.views.trends import area_trends
@@ -35,6 +36,12 @@ class ReportData:
     policy: Policy
     #: the gaps that clearly became smaller or larger over the years: group, moment, sentence
     trends: list[dict[str, Any]]
+    #: raw and adjusted gaps of the groups at the first decision moment with work (empty without covariates)
+    adjusted: pd.DataFrame
+    adjusted_caveat: str
+    #: findings on the participation ladder and on which provisions a group gets
+    ladder: list[Finding]
+    provision_types: list[Finding]
 
 
 def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl", top: int = 8) -> ReportData:
@@ -51,7 +58,7 @@ def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl",
     groups["label"] = [CHARACTERISTICS[g].group_label(k, lang) for g, k in zip(groups.grouping, groups.group)]
     groups["difference_vs_national_pp"] = 100 * (groups.rate - groups.national_rate)
     groups = groups.sort_values(["order", "moment"], key=lambda s: s.map({m: i for i, m in enumerate(BASE_MOMENTS)}) if s.name == "moment" else s)
-    found = list(ranked(pub, year, geography, lang))
+    found = [_with_adjusted(pub, f, year, geography, lang) for f in ranked(pub, year, geography, lang)]
     combos = [f for f in found if "+" in f.grouping][:5]
     # areas of the same level with the most similar number of people on benefit
     similar = pd.DataFrame()
@@ -80,7 +87,20 @@ def report_data(pub: Published, *, geography: str, year: int, lang: Lang = "nl",
         quality=quality,
         policy=pub.policy,
         trends=clear_trends(pub, geography, lang),
+        adjusted=pub.run("adjusted", year=year, geography=geography, moment="employed", lang=lang),
+        adjusted_caveat=adjusted_caveat(lang),
+        ladder=[f for f in found if MOMENTS[f.moment].family == "ladder"][:5],
+        provision_types=[f for f in found if MOMENTS[f.moment].family == "provision_type"][:5],
     )
+
+
+def _with_adjusted(pub: Published, f: Finding, year: int, geography: str, lang: Lang) -> Finding:
+    """A finding of one characteristic with its gap after adjustment beside it, where shown."""
+    if "+" in f.grouping or MOMENTS[f.moment].family not in ("funnel", "ladder"):
+        return f
+    view = pub.run("adjusted", year=year, geography=geography, moment=f.moment, lang=lang)
+    row = view[(view.grouping == f.grouping) & (view.group == f.group) & ~view.hidden.astype(bool)]
+    return f if row.empty else replace(f, adjusted=str(row.iloc[0].text))
 
 
 def clear_trends(pub: Published, geography: str, lang: Lang, top: int = 12) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ from kansenspiegel.render.table import moment_name as moment_label
 from kansenspiegel.views import GEO_PATTERN, NAME_PATTERN, VIEWS, Finding, Moment, OwnData, Published, characteristic_list, municipalities_of, ranked, records
 from kansenspiegel.views import own as own_view
 from kansenspiegel.views import quality as quality_view
+from kansenspiegel.views.adjusted import caveat as adjusted_caveat
 from kansenspiegel.views.compare import combination_choices, group_options
 from kansenspiegel.views.own import OwnParams
 from kansenspiegel.web import accounts, downloads
@@ -192,6 +193,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
             "fmt_int": lambda v: fmt_int(v, lang),
             "fmt_pct": lambda v: fmt_pct(v, lang),
             "fmt_pp": lambda v: fmt_pp(v, lang),
+            "fmt_pp0": lambda v: fmt_pp(v, lang, digits=0),
             "glossary": glossary(lang),  # type: ignore[arg-type]
             "signal": t("finding.signal", lang),
             "explain": t("finding.explain", lang),
@@ -245,7 +247,13 @@ def characteristics(request: Request, geo: GeoArea, cmp: CmpArea, year: YearQ = 
         api=api,
         no_outcome=_no_outcome(board, y, geo, moment, lang),
         trends=_trends(board, geo, moment, lang),
+        adjusted=_adjusted(board, y, geo, moment, lang),
     )
+
+
+def _adjusted(board: Published, year: int, geo: str, moment: str, lang: Lang) -> dict[str, Any]:
+    """Raw and adjusted gaps side by side (always with the caveat), or a note without covariates."""
+    return {"rows": records(board.run("adjusted", year=year, geography=geo, moment=moment, lang=lang)), "caveat": adjusted_caveat(lang)}
 
 
 def _trends(board: Published, geo: str, moment: str, lang: Lang) -> list[dict[str, Any]]:
@@ -413,6 +421,7 @@ def municipality(
         municipalities=gms,
         panel=_panel(board, y, geo, lang),
         trends=_trends(board, geo, m, lang),
+        adjusted=_adjusted(board, y, geo, m, lang),
     )
 
 
