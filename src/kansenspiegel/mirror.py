@@ -252,6 +252,25 @@ class Mirror:
             return None
         return frame
 
+    def covariate_counts_everywhere(self, *, year: int) -> pd.DataFrame | None:
+        """`covariate_counts` of every municipality, AMR and the country of one year at once
+        (column ``geography``): one query, the regions summed from their municipalities."""
+        self._check_year(year)
+        if not self._store.has("persons"):
+            return None
+        persons = self._table("persons").filter(ibis._.year == year)
+        frame = covariate_counts(persons, by=("municipality",)).to_pandas()
+        if frame.empty:
+            return None
+        keys = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and c != "municipality"]
+        amr = frame.assign(geography=frame.municipality.map(municipalities().set_index("gm_code").amr_code))
+        parts = [
+            frame.rename(columns={"municipality": "geography"}),
+            amr.drop(columns="municipality").groupby(["geography", *keys], as_index=False, dropna=False).sum(),
+            frame.drop(columns="municipality").groupby(keys, as_index=False, dropna=False).sum().assign(geography=NATIONAL_CODE),
+        ]
+        return pd.concat(parts, ignore_index=True)
+
     def geographies(self, level: str) -> list[str]:
         """The codes of one level (``national``, ``amr``, ``municipality``) that have data."""
         t = self._table("cube")

@@ -166,3 +166,16 @@ def test_findings_carry_the_trend_and_the_report_lists_it(board: Published) -> N
     trends = report_data(board, geography="GM0363", year=2015).trends
     assert any(r["group"] == "female" and r["moment"] == "employed" and r["direction"] == "smaller" for r in trends)
     assert all(r["group"] != "male" for r in trends)  # the same gap is told once
+
+
+def test_every_area_at_once_gives_what_each_area_gives_on_its_own(board: Published) -> None:
+    from kansenspiegel.views.trends import area_trends, everywhere
+
+    _, tests = everywhere(board)
+    assert tests.geography.nunique() == 8  # 4 municipalities, 3 AMRs, the country
+    for geo in ("GM0363", "AM18", "NL"):
+        alone = area_trends(board, geo)[1].reset_index(drop=True)
+        mine = tests[tests.geography == geo].reset_index(drop=True)
+        for column in ("slope_pp", "slope_low_pp", "p_value", "q_value"):
+            assert np.allclose(mine[column].astype(float), alone[column].astype(float), equal_nan=True), (geo, column)
+        assert list(mine.direction) == list(alone.direction) and list(mine.registration_years) == list(alone.registration_years)

@@ -151,3 +151,17 @@ def test_a_table_of_counts_has_no_adjusted_gap() -> None:
     counts = Mirror.from_microdata(make_persons(800, seed=2))  # no covariates at all
     assert counts.covariate_counts(year=2018) is None
     assert Published(counts).run("adjusted", year=2018, geography="NL").empty
+
+
+def test_every_area_at_once_gives_what_each_area_gives_on_its_own(mirror: Mirror) -> None:
+    from kansenspiegel.views.adjusted import everywhere
+
+    pub = Published(mirror)
+    every = everywhere(pub, 2018)
+    assert set(every.geography) == {"NL", "AM18", "AM22", "AM02", "GM0363", "GM0362", "GM0599", "GM0088"}
+    for geo in ("NL", "AM18", "GM0088"):
+        alone = pub.run("adjusted", year=2018, geography=geo)
+        mine = every[every.geography == geo].drop(columns="geography").reset_index(drop=True)
+        for column in ("model_raw_gap_pp", "linked_part_pp", "adjusted_gap_pp", "adjusted_low_pp", "adjusted_q_value", "raw_gap_pp"):
+            assert np.allclose(mine[column].astype(float), alone[column].astype(float), equal_nan=True), (geo, column)
+        assert (mine.hidden == alone.hidden).all()

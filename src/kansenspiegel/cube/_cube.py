@@ -71,10 +71,11 @@ def fine_counts(persons: ir.Table) -> ir.Table:
 MONTHS_BANDS = ((0, 12, "0_11"), (12, 36, "12_35"), (36, 60, "36_59"), (60, 100000, "60_plus"))
 
 
-def covariate_counts(persons: ir.Table) -> ir.Table:
+def covariate_counts(persons: ir.Table, by: tuple[str, ...] = ()) -> ir.Table:
     """Counts per characteristics x covariate cell (education, Dutch language level, months on
-    benefit in bands, recent work experience; a missing value is its own cell ``unknown``): what
-    a logistic model with those covariates needs, so it is fitted on counts, not person rows."""
+    benefit in bands, recent work experience; a missing value is its own cell ``unknown``), and
+    per ``by`` (e.g. the municipality): what a logistic model with those covariates needs, so it
+    is fitted on counts, not person rows."""
     months = persons.months_on_benefit
     band = ibis.literal(UNKNOWN)
     for low, high, code in reversed(MONTHS_BANDS):
@@ -86,7 +87,7 @@ def covariate_counts(persons: ir.Table) -> ir.Table:
         "recent_work_experience": persons.recent_work_experience.cast("string").fill_null(UNKNOWN),
     }
     keyed = persons.mutate(**cells)
-    return keyed.group_by([*CHARACTERISTIC_NAMES, *cells]).aggregate(**_aggregates(keyed))
+    return keyed.group_by([*by, *CHARACTERISTIC_NAMES, *cells]).aggregate(**_aggregates(keyed))
 
 
 def _with_source(counts: ir.Table) -> ir.Table:

@@ -19,7 +19,7 @@ from kansenspiegel.stats import benjamini_hochberg, gap_trend, largest_variance,
 from kansenspiegel.stats._core import ALPHA
 
 Z = 1.96
-KEY = ["grouping", "group", "moment"]
+KEY = ["geography", "grouping", "group", "moment"]
 #: a year's share of unknown values this much (a fraction) above the lowest year's is flagged
 REGISTRATION_STEP = 0.001
 
@@ -69,26 +69,25 @@ def yearly_gaps(rows: pd.DataFrame, policy: Policy) -> pd.DataFrame:
 
 
 def unknown_by_year(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per characteristic and year: the published share of people whose value is unknown, and
-    whether that year's registration stands out (`REGISTRATION_STEP` above the lowest year)."""
+    """Per area, characteristic and year: the published share of people whose value is unknown,
+    and whether that year's registration stands out (`REGISTRATION_STEP` above the lowest year)."""
     first = next(iter(MOMENTS))
     people = rows[rows.moment == first]
-    total = people[people.grouping == ALL].set_index("year")["population"].astype("float64")
+    total = people[people.grouping == ALL].set_index(["geography", "year"])["population"].astype("float64")
     unknown = people[people.grouping.isin(CHARACTERISTIC_NAMES) & (people.group == UNKNOWN)]
-    frame = pd.DataFrame(
-        [(g, y) for g in CHARACTERISTIC_NAMES for y in sorted(total.index)],
-        columns=["grouping", "year"],
-    )
-    hidden_unknown = unknown.set_index(["grouping", "year"])["population"].astype("float64")
-    values = hidden_unknown.reindex(pd.MultiIndex.from_frame(frame)).to_numpy()
-    frame["unknown_share"] = np.nan_to_num(values) / total.reindex(frame.year).to_numpy()
-    lowest = frame.groupby("grouping")["unknown_share"].transform("min")
+    areas_years = total.index.to_frame(index=False)
+    frame = areas_years.merge(pd.DataFrame({"grouping": list(CHARACTERISTIC_NAMES)}), how="cross")
+    per = unknown.set_index(["geography", "grouping", "year"])["population"].astype("float64")
+    values = per.reindex(pd.MultiIndex.from_frame(frame[["geography", "grouping", "year"]])).to_numpy()
+    frame["unknown_share"] = np.nan_to_num(values) / total.reindex(pd.MultiIndex.from_frame(frame[["geography", "year"]])).to_numpy()
+    lowest = frame.groupby(["geography", "grouping"])["unknown_share"].transform("min")
     frame["registration_changed"] = (frame.unknown_share - lowest) >= REGISTRATION_STEP
-    return frame
+    return frame[["geography", "grouping", "year", "unknown_share", "registration_changed"]]
 
 
 def trends_in(area_years: pd.DataFrame, policy: Policy, alpha: float = ALPHA) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(yearly, tests)`` of one area's published rows over all its years.
+    """``(yearly, tests)`` of published rows over all years, of one area or many (each area its
+    own series and its own test family).
 
     ``yearly``: one row per single-characteristic group, moment and year with the gap in
     percentage points and its interval, and the year's registration flag. ``tests``: one row per
@@ -98,7 +97,7 @@ def trends_in(area_years: pd.DataFrame, policy: Policy, alpha: float = ALPHA) ->
     rows = area_years[area_years.grouping.isin(CHARACTERISTIC_NAMES) & (area_years.group != UNKNOWN)]
     yearly = yearly_gaps(rows.reset_index(drop=True), policy)
     registration = unknown_by_year(area_years)
-    yearly = yearly.merge(registration, on=["grouping", "year"], how="left")
+    yearly = yearly.merge(registration, on=["geography", "grouping", "year"], how="left")
     years = np.array(sorted(yearly.year.unique()), dtype="float64")
     wide = yearly.set_index([*KEY, "year"])[["gap_low", "gap_high", "gap_variance"]].unstack("year")
     keys = wide.index.to_frame(index=False)
@@ -116,7 +115,7 @@ def trends_in(area_years: pd.DataFrame, policy: Policy, alpha: float = ALPHA) ->
     tests["years_used"] = fit["years"].astype(int)
     tests["first_year"] = pd.array(np.where(np.isfinite(fit["first"]), fit["first"], np.nan), dtype="Float64").astype("Int64")
     tests["last_year"] = pd.array(np.where(np.isfinite(fit["last"]), fit["last"], np.nan), dtype="Float64").astype("Int64")
-    family = tests["moment"].map({m.name: m.family for m in MOMENTS.values()})
+    family = tests["geography"].astype(str) + "|" + tests["moment"].map({m.name: m.family for m in MOMENTS.values()})
     tests["q_value"] = benjamini_hochberg(tests["p_value"], pd.factorize(family)[0])
     tests["significant"] = np.nan_to_num(_f(tests["q_value"]), nan=1.0) < alpha
     # printed as every published test is: two significant digits, never below 0.0001
@@ -125,6 +124,7 @@ def trends_in(area_years: pd.DataFrame, policy: Policy, alpha: float = ALPHA) ->
     direction = np.where(np.sign(first) * np.sign(last) < 0, "reversed", np.where(np.abs(last) < np.abs(first), "smaller", "larger"))
     tests["direction"] = np.where(tests["significant"].to_numpy(), direction, "none")
     # the registration of a characteristic changed in some year of the series
-    changed = registration[registration.registration_changed].groupby("grouping")["year"].agg(lambda y: tuple(sorted(int(v) for v in y)))
-    tests["registration_years"] = tests["grouping"].map(changed).apply(lambda v: v if isinstance(v, tuple) else ())
+    changed = registration[registration.registration_changed].groupby(["geography", "grouping"])["year"].agg(lambda y: tuple(sorted(int(v) for v in y)))
+    found = changed.reindex(pd.MultiIndex.from_frame(tests[["geography", "grouping"]])).to_numpy()
+    tests["registration_years"] = [v if isinstance(v, tuple) else () for v in found]
     return yearly, tests[[*KEY, *TEST_COLUMNS]]

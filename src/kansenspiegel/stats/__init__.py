@@ -1,6 +1,6 @@
 """Stage 3: statistics on counts — intervals, tests, false-discovery control, the metric table."""
 
-from kansenspiegel.stats._adjusted import COVARIATE_CELLS, adjusted_gap
+from kansenspiegel.stats._adjusted import COVARIATE_CELLS, adjusted_gap, covariate_matrix, fit_adjusted
 from kansenspiegel.stats._bounds import clopper_pearson, rate_interval, rate_range, two_proportion_bound
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 from kansenspiegel.stats._interaction import main_effects_fit
@@ -17,6 +17,8 @@ __all__ = [
     "clopper_pearson",
     "complete_counts",
     "compute_metrics",
+    "covariate_matrix",
+    "fit_adjusted",
     "gap_trend",
     "largest_variance",
     "main_effects_fit",

@@ -13,7 +13,7 @@ import pandas as pd
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, UNKNOWN, group_label
 from kansenspiegel.disclosure import publish_model, significant_digits
 from kansenspiegel.messages import Lang, t
-from kansenspiegel.stats import COVARIATE_CELLS, adjusted_gap, benjamini_hochberg
+from kansenspiegel.stats import COVARIATE_CELLS, benjamini_hochberg, covariate_matrix, fit_adjusted
 from kansenspiegel.views._params import Geo, Language, Moment, Year
 from kansenspiegel.views._published import Published
 from kansenspiegel.views._registry import Params, View, columns, register
@@ -35,61 +35,109 @@ def covariates_in(cells: pd.DataFrame | None) -> list[str]:
     return [c for c in COVARIATE_CELLS if (cells[c].astype(str) != UNKNOWN).any() and cells[c].astype(str).nunique() > 1]
 
 
+FIT_COLUMNS = (
+    "grouping",
+    "group",
+    "n_group",
+    "x_group",
+    "n_rest",
+    "x_rest",
+    "model_raw_gap",
+    "adjusted_gap",
+    "adjusted_low",
+    "adjusted_high",
+    "linked_part",
+    "adjusted_p",
+)
+
+
+def model_rows(cells: pd.DataFrame, moment: str, used: list[str], by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every known group of every characteristic against everyone else, per ``by`` (an area
+    column, or none), fitted in one batch (`stats.fit_adjusted`): exact counts and model output."""
+    m = MOMENTS[moment]
+    grid = cells[used].drop_duplicates().reset_index(drop=True) if used else pd.DataFrame(index=[0])
+    cell_id = (pd.Index(grid[used[0]]) if len(used) == 1 else pd.MultiIndex.from_frame(grid)) if used else None
+    frames, blocks = [], []
+    for name in CHARACTERISTIC_NAMES:
+        counts = cells.groupby([*by, name, *used], dropna=False)[[m.base, m.count]].sum()
+        total = counts.groupby(level=[*by, *used], dropna=False).sum() if used or by else counts.sum().to_frame().T
+        for code in CHARACTERISTICS[name].known_codes:
+            mine = counts.xs(code, level=name) if code in counts.index.get_level_values(name) else counts.iloc[:0].droplevel(name)
+            blocks.append((name, code, mine, total))
+    areas: list[tuple[Any, ...]] = sorted(cells[list(by)].drop_duplicates().itertuples(index=False, name=None)) if by else [()]
+    area_index = (pd.Index([a[0] for a in areas], name=by[0]) if len(by) == 1 else pd.MultiIndex.from_tuples(areas, names=list(by))) if by else None
+
+    def wide(frame: pd.DataFrame, column: str) -> np.ndarray:
+        series = frame[column]
+        if not used:
+            values = series.groupby(level=list(by)).sum() if by else pd.Series([series.sum()])
+            return (values.reindex(area_index).to_numpy(dtype="float64") if by else values.to_numpy(dtype="float64"))[:, None]
+        table = series.unstack(list(by)) if by else series.to_frame("all")
+        table = table.reindex(index=cell_id)
+        if by:
+            table = table.reindex(columns=area_index)
+        return np.nan_to_num(table.to_numpy(dtype="float64").T)
+
+    n_g, x_g, n_r, x_r = [], [], [], []
+    for name, code, mine, total in blocks:
+        g_n, g_x = wide(mine, m.base), wide(mine, m.count)
+        n_g.append(g_n)
+        x_g.append(g_x)
+        n_r.append(wide(total, m.base) - g_n)
+        x_r.append(wide(total, m.count) - g_x)
+        frames.append(pd.DataFrame({**{b: [a[i] for a in areas] for i, b in enumerate(by)}, "grouping": [name] * len(areas), "group": [code] * len(areas)}))
+    fit = fit_adjusted(covariate_matrix(grid) if used else np.zeros((1, 0)), np.vstack(n_g), np.vstack(x_g), np.vstack(n_r), np.vstack(x_r))
+    out = pd.concat(frames, ignore_index=True)
+    out["n_group"], out["x_group"] = np.vstack(n_g).sum(axis=1), np.vstack(x_g).sum(axis=1)
+    out["n_rest"], out["x_rest"] = np.vstack(n_r).sum(axis=1), np.vstack(x_r).sum(axis=1)
+    for column, key in (
+        ("model_raw_gap", "raw"),
+        ("adjusted_gap", "adjusted"),
+        ("adjusted_low", "adjusted_low"),
+        ("adjusted_high", "adjusted_high"),
+        ("linked_part", "linked"),
+        ("adjusted_p", "p"),
+    ):
+        out[column] = fit[key]
+    return out
+
+
 def compute(pub: Published, p: AdjustedParams) -> pd.DataFrame:
     pub.check(year=p.year, geography=p.geography)
     with pub.locked():
         cells = pub.mirror.covariate_counts(year=p.year, geography=p.geography)
     used = covariates_in(cells)
-    moment = MOMENTS[p.moment]
+    frame = model_rows(cells, p.moment, used) if cells is not None else pd.DataFrame(columns=list(FIT_COLUMNS))
     shown = pub.groups(p.year, p.geography)
-    shown = shown[shown.moment == p.moment].set_index(["grouping", "group"])
-    rows = []
-    for name in CHARACTERISTIC_NAMES:
-        if cells is None:
-            break
-        strata = cells.groupby([name, *used], as_index=False, dropna=False)[[moment.count, moment.base]].sum()
-        for code in CHARACTERISTICS[name].known_codes:
-            member = (strata[name] == code).to_numpy()
-            fit = adjusted_gap(strata, member, moment.count, moment.base)
-            n, x = strata[moment.base].to_numpy(dtype="float64"), strata[moment.count].to_numpy(dtype="float64")
-            rows.append(
-                {
-                    "grouping": name,
-                    "group": code,
-                    "n_group": n[member].sum(),
-                    "x_group": x[member].sum(),
-                    "n_rest": n[~member].sum(),
-                    "x_rest": x[~member].sum(),
-                    "model_raw_gap": fit["raw"],
-                    "adjusted_gap": fit["adjusted"],
-                    "adjusted_low": fit["adjusted_low"],
-                    "adjusted_high": fit["adjusted_high"],
-                    "linked_part": fit["raw"] - fit["adjusted"],
-                    "adjusted_p": fit["p"],
-                }
-            )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "grouping",
-            "group",
-            "n_group",
-            "x_group",
-            "n_rest",
-            "x_rest",
-            "model_raw_gap",
-            "adjusted_gap",
-            "adjusted_low",
-            "adjusted_high",
-            "linked_part",
-            "adjusted_p",
-        ],
-    )
-    out = publish_model(frame, pub.policy)
+    return _published(frame, shown[shown.moment == p.moment].set_index(["grouping", "group"]), pub, p, used)
+
+
+def everywhere(pub: Published, year: int, moment: str = "employed", lang: Lang = "nl") -> pd.DataFrame:
+    """The view's rows for every area of a year at once (one query, one batch of fits): what a
+    national statistician publishes for the whole country; column ``geography`` added."""
+    with pub.locked():
+        cells = pub.mirror.covariate_counts_everywhere(year=year)
+    if cells is None:
+        return pd.DataFrame(columns=["geography", *[c.name for c in VIEW.columns]])
+    used = covariates_in(cells)
+    frame = model_rows(cells, moment, used, by=("geography",))
+    shown = pub.across(year=year, moment=moment)
+    shown = shown[shown.grouping.isin(CHARACTERISTIC_NAMES)].set_index(["geography", "grouping", "group"])
+    params = AdjustedParams(year=year, moment=moment, lang=lang)  # type: ignore[arg-type]
+    out = []
+    for geography, part in frame.groupby("geography", sort=True):
+        rows = _published(part.drop(columns="geography"), shown.xs(geography, level="geography"), pub, params, used)
+        out.append(rows.assign(geography=geography))
+    return pd.concat(out, ignore_index=True)
+
+
+def _published(frame: pd.DataFrame, shown: pd.DataFrame, pub: Published, p: AdjustedParams, used: list[str]) -> pd.DataFrame:
+    """Model rows of one area as published: disclosure, the published raw gap beside them, BH."""
+    out = publish_model(frame.reset_index(drop=True), pub.policy)
     key = pd.MultiIndex.from_frame(out[["grouping", "group"]]) if len(out) else pd.MultiIndex.from_tuples([], names=["grouping", "group"])
     out["raw_gap_pp"] = 100 * shown["rate_difference"].reindex(key).to_numpy(dtype="float64", na_value=np.nan)
     for c in ("model_raw_gap", "adjusted_gap", "adjusted_low", "adjusted_high", "linked_part"):
-        out[f"{c}_pp"] = np.round(100 * out[c], 6)  # whole points stay whole (no 7.000000000000001)
+        out[f"{c}_pp"] = np.round(100 * out[c].astype("float64"), 6)  # whole points stay whole (no 7.000000000000001)
     # clear: after Benjamini–Hochberg over the groups shown (the page's family of model tests)
     p_shown = np.where(out.hidden.to_numpy(dtype=bool), np.nan, out.adjusted_p.to_numpy(dtype="float64"))
     q = benjamini_hochberg(p_shown)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTICS, NATIONAL_CODE, group_label
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, group_label
 from kansenspiegel.findings import registration_note, trend_sentence, trends_in
 from kansenspiegel.views._params import Geo, Language, Moment
 from kansenspiegel.views._published import Published
@@ -35,6 +35,13 @@ def area_trends(pub: Published, geography: str) -> tuple[pd.DataFrame, pd.DataFr
 TEST_NAMES = {"p_value": "trend_p_value", "q_value": "trend_q_value", "significant": "trend_significant", "direction": "trend_direction"}
 
 
+def everywhere(pub: Published) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(yearly, tests)`` of every area at once: one read per year and characteristic, one
+    vectorised trend fit over all series (what a statistician publishes for the whole country)."""
+    parts = [pub.across(year=y, grouping=g) for y in pub.years for g in (ALL, *CHARACTERISTIC_NAMES)]
+    return trends_in(pd.concat(parts, ignore_index=True), pub.policy)
+
+
 def compute(pub: Published, p: TrendsParams) -> pd.DataFrame:
     yearly, tests = area_trends(pub, p.geography)
     tests = tests[tests.moment == p.moment].rename(columns=TEST_NAMES)
@@ -46,7 +53,7 @@ def compute(pub: Published, p: TrendsParams) -> pd.DataFrame:
         )
         if r.registration_years:
             notes[r.grouping] = registration_note(lang=p.lang, grouping=r.grouping, years=r.registration_years)
-    rows = yearly[yearly.moment == p.moment].merge(tests, on=["grouping", "group", "moment"], how="left")
+    rows = yearly[yearly.moment == p.moment].merge(tests, on=["geography", "grouping", "group", "moment"], how="left")
     rows["label"] = [group_label(g, k, p.lang) for g, k in zip(rows.grouping, rows.group)]
     rows["characteristic_label"] = [CHARACTERISTICS[g].label(p.lang) for g in rows.grouping]
     rows["order"] = [ORDER.get((g, k), 999) for g, k in zip(rows.grouping, rows.group)]
