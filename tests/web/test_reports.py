@@ -62,7 +62,13 @@ def test_xlsx_report_has_real_numbers_equal_to_the_engine(demo_2018_db: Path, tm
     out = tmp_path / "r.xlsx"
     assert CliRunner().invoke(app, ["report", "--db", str(demo_2018_db), "--geography", "AM08", "--year", "2018", "-o", str(out)]).exit_code == 0
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Trechter", "Kenmerken", "Bevindingen", "Definities"]
+    assert wb.sheetnames == ["Trechter", "Kenmerken", "Bevindingen", "Gecorrigeerd verschil", "Definities"]
+    from kansenspiegel.views import Published
+
+    adjusted = Published(Mirror.open(demo_2018_db)).run("adjusted", year=2018, geography="AM08", moment="employed")
+    women = adjusted[adjusted.group == "female"].iloc[0]
+    sheet = {r[0]: r for r in wb["Gecorrigeerd verschil"].iter_rows(min_row=2, values_only=True)}
+    assert sheet["Geslacht: Vrouwen"][1:4] == (women.model_raw_gap_pp, women.linked_part_pp, women.adjusted_gap_pp)
     for ws in wb:
         assert ws.freeze_panes == "A2"
     funnel = {(r[0], r[1]): r for r in wb["Trechter"].iter_rows(min_row=2, values_only=True)}

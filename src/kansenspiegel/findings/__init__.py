@@ -397,13 +397,18 @@ def with_trends(found: list[Finding] | tuple[Finding, ...], tests: pd.DataFrame,
             continue
         r = by_key.loc[key]
         first = None if pd.isna(r.first_year) else int(r.first_year)
-        text = trend_sentence(
-            lang=lang,
-            direction=str(r.direction),
-            first_year=first,
-            start_pp=float(r.fitted_first_pp),
-            end_pp=float(r.fitted_last_pp),
-            slope_pp=float(r.slope_pp),
+        clear = str(r.direction) != "none" and first is not None
+        text = (
+            trend_sentence(
+                lang=lang,
+                direction=str(r.direction),
+                first_year=first,
+                start_pp=float(r.fitted_first_pp),
+                end_pp=float(r.fitted_last_pp),
+                slope_pp=float(r.slope_pp),
+            )
+            if clear
+            else ""
         )
         caveats = list(f.caveats)
         if r.registration_years:
