@@ -130,12 +130,16 @@ def ingest(
     dataset: Annotated[str | None, typer.Option(help="Dataset name [default: the file name]")] = None,
     kind: Annotated[Kind, typer.Option(help="microdata (one row per person per year) or aggregated (counts)")] = Kind.auto,
     replace: Annotated[bool, typer.Option(help="Replace a dataset of the same name")] = False,
+    characteristic: Annotated[
+        list[str] | None,
+        typer.Option("--characteristic", help="A column to use as an own characteristic (like a column headed kenmerk:<name>); repeat for more (at most 3)"),
+    ] = None,
 ) -> None:
     """Validate a file and load it, with its cube and metrics, in one transaction."""
     with _writable(db) as store:
         try:
             with _progress(f"ingest {file.name}") as step:
-                result = ingest_file(store, file, dataset=dataset, kind=kind.value, replace=replace, progress=step)
+                result = ingest_file(store, file, dataset=dataset, kind=kind.value, replace=replace, characteristics=tuple(characteristic or ()), progress=step)
         except IngestError as exc:
             _fail(exc.text(_lang()))
     kind_label = t(f"problem.kind.{result.kind}", _lang())

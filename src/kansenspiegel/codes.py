@@ -17,8 +17,47 @@ Lang = Literal["nl", "en"]
 UNKNOWN = "unknown"
 
 
-#: A label is a message of the catalogue (`kansenspiegel.messages`): ``Label("codes.men")("en")``.
-Label = Msg
+@dataclass(frozen=True)
+class Fixed:
+    """A label in the user's own words (an own characteristic's name or value), the same in
+    every language: ``Fixed("Statushouder")("en") == "Statushouder"``."""
+
+    text: str
+
+    def __call__(self, lang: Lang = "nl", /, **params: object) -> str:
+        return self.text
+
+    @property
+    def nl(self) -> str:
+        return self.text
+
+    @property
+    def en(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A catalogue message with its placeholders filled in: ``Filled("codes.unknown.own", (("characteristic", "Statushouder"),))``."""
+
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __call__(self, lang: Lang = "nl", /, **params: object) -> str:
+        return Msg(self.key)(lang, **dict(self.params), **params)
+
+    @property
+    def nl(self) -> str:
+        return self("nl")
+
+    @property
+    def en(self) -> str:
+        return self("en")
+
+
+#: A label is a message of the catalogue (`kansenspiegel.messages`): ``Msg("codes.men")("en")``,
+#: or, for an own characteristic, the user's own words (`Fixed`).
+Label = Msg | Fixed | Filled
 
 
 @dataclass(frozen=True)
@@ -33,6 +72,10 @@ class Characteristic:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Whether ``unknown`` is a group of its own (True) or folded into a known group.
     has_unknown: bool = True
+    #: The name of the ``unknown`` group (default: that of the standard characteristic).
+    unknown_label: Label | None = None
+    #: An own characteristic of one dataset (not in the national data).
+    own: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -45,15 +88,15 @@ class Characteristic:
 
     def group_label(self, code: str, lang: Lang = "nl") -> str:
         if code == UNKNOWN and self.has_unknown:
-            return UNKNOWN_LABELS[self.name](lang)
+            return (self.unknown_label or UNKNOWN_LABELS[self.name])(lang)
         return self.groups[code](lang)
 
 
 GENDER = Characteristic(
     name="gender",
-    label=Label("codes.gender"),
-    groups={"female": Label("codes.women"), "male": Label("codes.men")},
-    total_label=Label("codes.total_gender_known"),
+    label=Msg("codes.gender"),
+    groups={"female": Msg("codes.women"), "male": Msg("codes.men")},
+    total_label=Msg("codes.total_gender_known"),
     aliases={
         "female": ("v", "vrouw", "vrouwen", "f", "woman", "women", "2"),
         "male": ("m", "man", "mannen", "men", "1"),
@@ -62,13 +105,13 @@ GENDER = Characteristic(
 
 AGE_BAND = Characteristic(
     name="age_band",
-    label=Label("codes.age"),
+    label=Msg("codes.age"),
     groups={
-        "up_to_26": Label("codes.26_or_younger"),
-        "27_to_44": Label("codes.27_up_to_45"),
-        "45_to_aow": Label("codes.45_to_state_pension_age"),
+        "up_to_26": Msg("codes.26_or_younger"),
+        "27_to_44": Msg("codes.27_up_to_45"),
+        "45_to_aow": Msg("codes.45_to_state_pension_age"),
     },
-    total_label=Label("codes.total_age_known"),
+    total_label=Msg("codes.total_age_known"),
     aliases={
         "up_to_26": ("<=26", "≤26", "26 jaar of jonger", "tot 27", "18-26"),
         "27_to_44": ("27-45", "27–45", "27 tot 45 jaar", "27-44"),
@@ -78,13 +121,13 @@ AGE_BAND = Characteristic(
 
 MIGRATION_BACKGROUND = Characteristic(
     name="migration_background",
-    label=Label("codes.migration_background"),
+    label=Msg("codes.migration_background"),
     groups={
-        "non_western": Label("codes.non_western_migration_background"),
-        "western": Label("codes.western_migration_background"),
-        "dutch": Label("codes.dutch_background"),
+        "non_western": Msg("codes.non_western_migration_background"),
+        "western": Msg("codes.western_migration_background"),
+        "dutch": Msg("codes.dutch_background"),
     },
-    total_label=Label("codes.total_background_known"),
+    total_label=Msg("codes.total_background_known"),
     aliases={
         "non_western": ("niet-westers", "niet westers", "non-western", "nietwesters"),
         "western": ("westers", "west"),
@@ -94,14 +137,14 @@ MIGRATION_BACKGROUND = Characteristic(
 
 HOUSEHOLD_TYPE = Characteristic(
     name="household_type",
-    label=Label("codes.household_type"),
+    label=Msg("codes.household_type"),
     groups={
-        "single_parent": Label("codes.single_parent"),
-        "single_person": Label("codes.single_person"),
-        "couple": Label("codes.couple_with_or_without_children"),
-        "other": Label("codes.other_institutional_or_unknown"),
+        "single_parent": Msg("codes.single_parent"),
+        "single_person": Msg("codes.single_person"),
+        "couple": Msg("codes.couple_with_or_without_children"),
+        "other": Msg("codes.other_institutional_or_unknown"),
     },
-    total_label=Label("codes.total_household_type_known"),
+    total_label=Msg("codes.total_household_type_known"),
     aliases={
         "single_parent": ("eenouder", "eenouderhuishouden", "alleenstaande ouder"),
         "single_person": ("alleenstaand", "eenpersoonshuishouden", "single"),
@@ -114,12 +157,12 @@ HOUSEHOLD_TYPE = Characteristic(
 
 TARGET_GROUP_REGISTER = Characteristic(
     name="target_group_register",
-    label=Label("codes.target_group_register"),
+    label=Msg("codes.target_group_register"),
     groups={
-        "yes": Label("codes.in_target_group_register"),
-        "no": Label("codes.not_in_target_group_register"),
+        "yes": Msg("codes.in_target_group_register"),
+        "no": Msg("codes.not_in_target_group_register"),
     },
-    total_label=Label("codes.total_register_status_known"),
+    total_label=Msg("codes.total_register_status_known"),
     aliases={
         "yes": ("ja", "j", "true", "1", "y", "waar"),
         "no": ("nee", "n", "false", "0", "onwaar"),
@@ -133,11 +176,11 @@ CHARACTERISTIC_NAMES: tuple[str, ...] = tuple(CHARACTERISTICS)
 TABLE_2_1_CHARACTERISTICS: tuple[str, ...] = ("gender", "age_band", "migration_background", "household_type")
 
 UNKNOWN_LABELS: dict[str, Label] = {
-    "gender": Label("codes.unknown.gender"),
-    "age_band": Label("codes.unknown.age_band"),
-    "migration_background": Label("codes.unknown.migration_background"),
-    "household_type": Label("codes.unknown.household_type"),
-    "target_group_register": Label("codes.unknown.target_group_register"),
+    "gender": Msg("codes.unknown.gender"),
+    "age_band": Msg("codes.unknown.age_band"),
+    "migration_background": Msg("codes.unknown.migration_background"),
+    "household_type": Msg("codes.unknown.household_type"),
+    "target_group_register": Msg("codes.unknown.target_group_register"),
 }
 
 #: Separator in grouping names (``gender+age_band``) and group keys (``female+45_to_aow``).
@@ -169,7 +212,7 @@ class Moment:
 BASE_MOMENTS: tuple[str, ...] = ("provision", "employed", "sustained")
 
 #: Steps of the participation ladder (participatieladder), 1 = isolated … 6 = paid work.
-LADDER_STEPS: dict[int, Label] = {i: Label(f"codes.ladder.step_{i}") for i in range(1, 7)}
+LADDER_STEPS: dict[int, Label] = {i: Msg(f"codes.ladder.step_{i}") for i in range(1, 7)}
 
 PROVISION_TYPE_CODES = ("jobcoach", "work_placement", "wage_cost_subsidy", "workplace_adaptation", "training", "other")
 
@@ -194,51 +237,51 @@ MOMENTS: dict[str, Moment] = {
     for m in (
         Moment(
             "provision",
-            Label("codes.with_a_provision"),
-            Label("codes.received_at_least_one_reintegration"),
+            Msg("codes.with_a_provision"),
+            Msg("codes.received_at_least_one_reintegration"),
             "provision",
             "population",
         ),
         Moment(
             "employed",
-            Label("codes.employed_ge_1_month"),
-            Label("codes.worked_at_least_one_month"),
+            Msg("codes.employed_ge_1_month"),
+            Msg("codes.worked_at_least_one_month"),
             "employed",
             "population",
         ),
         Moment(
             "sustained",
-            Label("codes.sustained_work_ge_6_months"),
-            Label("codes.worked_at_least_six_months"),
+            Msg("codes.sustained_work_ge_6_months"),
+            Msg("codes.worked_at_least_six_months"),
             "sustained",
             "population",
         ),
         Moment(
             "employed_given_provision",
-            Label("codes.employed_given_a_provision"),
-            Label("codes.of_those_with_a_provision"),
+            Msg("codes.employed_given_a_provision"),
+            Msg("codes.of_those_with_a_provision"),
             "provision_employed",
             "provision",
         ),
         Moment(
             "sustained_given_employed",
-            Label("codes.sustained_given_work"),
-            Label("codes.of_those_who_worked_at"),
+            Msg("codes.sustained_given_work"),
+            Msg("codes.of_those_who_worked_at"),
             "sustained",
             "employed",
         ),
         Moment(
             "ladder_up",
-            Label("codes.ladder_up"),
-            Label("codes.ladder_up_definition"),
+            Msg("codes.ladder_up"),
+            Msg("codes.ladder_up_definition"),
             "ladder_up",
             "ladder_known",
             family="ladder",
         ),
         Moment(
             "ladder_4plus",
-            Label("codes.ladder_4plus"),
-            Label("codes.ladder_4plus_definition"),
+            Msg("codes.ladder_4plus"),
+            Msg("codes.ladder_4plus_definition"),
             "ladder_4plus",
             "ladder_known",
             family="ladder",
@@ -246,8 +289,8 @@ MOMENTS: dict[str, Moment] = {
         *(
             Moment(
                 f"provision_{c}",
-                Label(f"codes.provision.{c}"),
-                Label(f"codes.provision_definition.{c}"),
+                Msg(f"codes.provision.{c}"),
+                Msg(f"codes.provision_definition.{c}"),
                 f"provision_{c}",
                 "population",
                 family="provision_type",
@@ -257,8 +300,8 @@ MOMENTS: dict[str, Moment] = {
         ),
         Moment(
             "provision_typed",
-            Label("codes.provision_typed"),
-            Label("codes.provision_typed_definition"),
+            Msg("codes.provision_typed"),
+            Msg("codes.provision_typed_definition"),
             "provision_typed",
             "provision",
             family="registration",
@@ -270,10 +313,10 @@ MOMENTS: dict[str, Moment] = {
 CHOSEN_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family in ("funnel", "ladder"))
 PROVISION_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family == "provision_type")
 LADDER_MOMENTS: tuple[str, ...] = tuple(m.name for m in MOMENTS.values() if m.family == "ladder")
-POPULATION_LABEL = Label("codes.people_on_social_assistance")
-POPULATION_DEFINITION = Label("codes.everyone_who_received_social_assistance")
+POPULATION_LABEL = Msg("codes.people_on_social_assistance")
+POPULATION_DEFINITION = Msg("codes.everyone_who_received_social_assistance")
 
-PROVISION_TYPES: dict[str, Label] = {c: Label(f"codes.provision.{c}") for c in PROVISION_TYPE_CODES}
+PROVISION_TYPES: dict[str, Label] = {c: Msg(f"codes.provision.{c}") for c in PROVISION_TYPE_CODES}
 
 #: Labour-market-relevant covariates (optional). Categorical ones list their codes.
 COVARIATES: dict[str, tuple[str, ...] | None] = {
@@ -283,10 +326,10 @@ COVARIATES: dict[str, tuple[str, ...] | None] = {
     "recent_work_experience": None,
 }
 COVARIATE_LABELS: dict[str, Label] = {
-    "education_level": Label("codes.covariate.education_level"),
-    "dutch_language_level": Label("codes.covariate.dutch_language_level"),
-    "months_on_benefit": Label("codes.covariate.months_on_benefit"),
-    "recent_work_experience": Label("codes.covariate.recent_work_experience"),
+    "education_level": Msg("codes.covariate.education_level"),
+    "dutch_language_level": Msg("codes.covariate.dutch_language_level"),
+    "months_on_benefit": Msg("codes.covariate.months_on_benefit"),
+    "recent_work_experience": Msg("codes.covariate.recent_work_experience"),
 }
 
 
@@ -301,32 +344,43 @@ class Term:
 #: The three differences the mirror shows, each with its own name. ``{area}`` is the area compared with.
 DIFFERENCES: dict[str, Term] = {
     "representation_gap_pp": Term(
-        Label("codes.difference_in_share_percentage_points"),
-        Label("codes.a_group_s_share_among"),
+        Msg("codes.difference_in_share_percentage_points"),
+        Msg("codes.a_group_s_share_among"),
     ),
     "rate_difference": Term(
-        Label("codes.difference_from_everyone_else_percentage"),
-        Label("codes.a_group_s_chance_minus"),
+        Msg("codes.difference_from_everyone_else_percentage"),
+        Msg("codes.a_group_s_chance_minus"),
     ),
     "difference_vs_comparison_pp": Term(
-        Label("codes.difference_from_area_percentage_points"),
-        Label("codes.a_group_s_chance_minus_2"),
+        Msg("codes.difference_from_area_percentage_points"),
+        Msg("codes.a_group_s_chance_minus_2"),
     ),
 }
 
 GEO_LEVELS: dict[str, Label] = {
-    "national": Label("codes.level.national"),
-    "amr": Label("codes.level.amr"),
-    "municipality": Label("codes.level.municipality"),
+    "national": Msg("codes.level.national"),
+    "amr": Msg("codes.level.amr"),
+    "municipality": Msg("codes.level.municipality"),
 }
 NATIONAL_CODE = "NL"
 
 
-def group_label(grouping: str, group: str, lang: Lang = "nl") -> str:
-    """A group's name: "Vrouwen", "Vrouwen · 45 tot AOW-leeftijd", or everyone ("Iedereen")."""
+def group_label(grouping: str, group: str, lang: Lang = "nl", characteristics: dict[str, Characteristic] | None = None) -> str:
+    """A group's name: "Vrouwen", "Vrouwen · 45 tot AOW-leeftijd", or everyone ("Iedereen");
+    ``characteristics``: those of the dataset (with its own ones), default the standard ones."""
     if grouping == ALL:
         return Msg("ui.everyone")(lang)
-    return " · ".join(CHARACTERISTICS[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP), strict=True))
+    known = CHARACTERISTICS if characteristics is None else characteristics
+    return " · ".join(known[n].group_label(c, lang) for n, c in zip(grouping.split(SEP), group.split(SEP), strict=True))
+
+
+def has_unknown_part(groups: object) -> np.ndarray:
+    """Whether each group key has ``unknown`` for one of its characteristics (``female+unknown``)."""
+    import pandas as pd
+
+    index, distinct = pd.factorize(np.asarray(groups, dtype=object))  # few distinct keys, many rows
+    keys = np.char.add(np.char.add(SEP, np.asarray(distinct, dtype=str)), SEP)
+    return (np.char.find(keys, SEP + UNKNOWN + SEP) >= 0)[index]
 
 
 def grouping_sizes(groupings: object) -> np.ndarray:
@@ -335,14 +389,70 @@ def grouping_sizes(groupings: object) -> np.ndarray:
     return np.where(names == ALL, 0, np.char.count(names, SEP) + 1)
 
 
-def grouping_name(characteristics: tuple[str, ...] | list[str]) -> str:
-    """Canonical name of a grouping: characteristics in canonical order joined by ``+``."""
+def grouping_name(characteristics: tuple[str, ...] | list[str], order: tuple[str, ...] = CHARACTERISTIC_NAMES) -> str:
+    """Canonical name of a grouping: characteristics in canonical order joined by ``+``
+    (``order``: the dataset's characteristics, its own ones after the standard ones)."""
     if not characteristics:
         return ALL
-    unknown = set(characteristics) - set(CHARACTERISTIC_NAMES)
+    unknown = set(characteristics) - set(order)
     if unknown:
         raise ValueError(f"unknown characteristic(s): {', '.join(sorted(unknown))}")
-    return SEP.join(c for c in CHARACTERISTIC_NAMES if c in characteristics)
+    return SEP.join(c for c in order if c in characteristics)
+
+
+# -- own characteristics ----------------------------------------------------------------------
+
+#: A column whose name starts with one of these declares an own characteristic of a client
+#: file (``kenmerk:statushouder``); a column can also be declared by name (``--characteristic``).
+OWN_PREFIXES = ("kenmerk:", "characteristic:")
+#: At most this many own characteristics per dataset (the cube holds every combination of up
+#: to three characteristics, so each one adds many groups) …
+MAX_OWN_CHARACTERISTICS = 3
+#: … each with at most this many known values (it is a category, not a free text).
+MAX_OWN_GROUPS = 10
+#: The column of the i-th own characteristic in the stored persons and counts (i = 1, 2, 3).
+OWN_SLOTS = tuple(f"own_{i}" for i in range(1, MAX_OWN_CHARACTERISTICS + 1))
+#: An own characteristic's name: letters, digits and '_' (it is part of grouping names).
+OWN_NAME = r"[a-z][a-z0-9_]{0,39}"
+
+#: Covariates of the data contract that an own client file may also use as characteristics
+#: (``kenmerk:opleidingsniveau``): their codes and labels are those of the contract.
+COVARIATE_CHARACTERISTICS: dict[str, Characteristic] = {
+    "education_level": Characteristic(
+        name="education_level",
+        label=Msg("codes.covariate.education_level"),
+        groups={c: Msg(f"codes.covariate_value.education_{c}") for c in ("low", "medium", "high")},
+        total_label=Msg("codes.total_known"),
+        aliases={"low": ("laag", "laagopgeleid"), "medium": ("middelbaar", "midden", "mbo"), "high": ("hoog", "hoogopgeleid", "hbo", "wo")},
+        unknown_label=Msg("codes.unknown.education_level"),
+        own=True,
+    ),
+    "dutch_language_level": Characteristic(
+        name="dutch_language_level",
+        label=Msg("codes.covariate.dutch_language_level"),
+        groups={c: Msg(f"codes.covariate_value.language_{c}") for c in ("below_b1", "b1_or_above")},
+        total_label=Msg("codes.total_known"),
+        aliases={"below_b1": ("onder b1", "lager dan b1", "< b1"), "b1_or_above": ("b1 of hoger", "b1+", ">= b1")},
+        unknown_label=Msg("codes.unknown.dutch_language_level"),
+        own=True,
+    ),
+}
+
+
+def own_characteristic(name: str, label: str, groups: dict[str, str]) -> Characteristic:
+    """An own characteristic of one dataset: its name, label and groups in the user's words
+    (a group is named with its characteristic, "Statushouder: ja", so that it reads in a
+    combination too)."""
+    if name in COVARIATE_CHARACTERISTICS:
+        return COVARIATE_CHARACTERISTICS[name]
+    return Characteristic(
+        name=name,
+        label=Fixed(label),
+        groups={code: Filled("codes.own_group", (("characteristic", label), ("value", text))) for code, text in groups.items()},
+        total_label=Msg("codes.total_known"),
+        unknown_label=Filled("codes.unknown.own", (("characteristic", label),)),
+        own=True,
+    )
 
 
 def age_bands(ages: np.ndarray) -> np.ndarray:

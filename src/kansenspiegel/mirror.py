@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang, grouping_name
+from kansenspiegel.codes import ALL, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Characteristic, Lang, grouping_name
 from kansenspiegel.cube import covariate_counts
 from kansenspiegel.disclosure import PUBLIC, Policy, mask_from_table, publish_metrics, suppression_mask
 from kansenspiegel.errors import InvalidRequest
 from kansenspiegel.geography import geo_level_of, geography_names, municipalities
-from kansenspiegel.ingest import ingest_frame
+from kansenspiegel.ingest import ingest_frame, stored_characteristics
 from kansenspiegel.store import Store
 from kansenspiegel.tables import table_2_1
 
@@ -56,6 +56,7 @@ class Mirror:
         info = store.datasets().set_index("name").loc[dataset]
         self._synthetic = bool(info["synthetic"])
         self._years = tuple(int(y) for y in str(info["years"]).split(","))
+        self._own = stored_characteristics(store, dataset)
         self._masks: dict[tuple[int, Policy], pd.DataFrame] = {}
         self._published: dict[tuple[int, Policy], pd.DataFrame] = {}
 
@@ -92,6 +93,21 @@ class Mirror:
     @property
     def years(self) -> tuple[int, ...]:
         return self._years
+
+    @property
+    def own_characteristics(self) -> list[Characteristic]:
+        """The characteristics an own client file brought (``kenmerk:statushouder``); the
+        national data has none of them."""
+        return list(self._own)
+
+    @property
+    def characteristics(self) -> dict[str, Characteristic]:
+        """Every characteristic of this dataset: the standard ones, then its own ones."""
+        return {**CHARACTERISTICS, **{c.name: c for c in self._own}}
+
+    @property
+    def characteristic_names(self) -> tuple[str, ...]:
+        return tuple(self.characteristics)
 
     @property
     def cube(self) -> pd.DataFrame:
@@ -305,12 +321,11 @@ class Mirror:
             raise InvalidRequest("error.unknown_geography", 404, code=geography)
         return t.filter((t.year == year) & (t.geography == geography))
 
-    @staticmethod
-    def _grouping(characteristics: str | Sequence[str]) -> str:
+    def _grouping(self, characteristics: str | Sequence[str]) -> str:
         chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
         if len(chars) > 3:
             raise ValueError("at most three characteristics can be combined")
-        return grouping_name(chars) if chars != [ALL] else ALL
+        return grouping_name(chars, self.characteristic_names) if chars != [ALL] else ALL
 
     def __repr__(self) -> str:
         flag = ", synthetic" if self._synthetic else ""

@@ -25,9 +25,10 @@ from kansenspiegel.messages import Msg, t
 
 DEFAULT_DB = "data/kansenspiegel.duckdb"
 #: Tables derived per dataset, in the order the data flows through them.
-DATA_TABLES = ("persons", "counts", "cube", "metrics", "suppression", "published")
+#: (``characteristics``: the own characteristics a dataset declares, with their values' words.)
+DATA_TABLES = ("characteristics", "persons", "counts", "cube", "metrics", "suppression", "published")
 #: Tables rebuilt from the counts (`ingest.build`).
-DERIVED_TABLES = DATA_TABLES[2:]
+DERIVED_TABLES = DATA_TABLES[3:]
 
 
 def default_db_path() -> Path:
@@ -215,6 +216,16 @@ class Store:
             self.con.insert(name, obj)
         else:
             self.con.create_table(name, obj)
+
+    def add_missing_columns(self, name: str, schema: ibis.Schema) -> None:
+        """Give a table made by an earlier version the (nullable) columns of ``schema`` it lacks."""
+        if not self.has(name):
+            return
+        have = set(self.table(name).columns)
+        for column, dtype in schema.items():
+            if column not in have:
+                sql_type = {"string": "VARCHAR", "int64": "BIGINT", "boolean": "BOOLEAN", "int32": "INTEGER"}[str(dtype).lstrip("!")]
+                self.con.con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
 
     def delete_dataset(self, dataset: str) -> None:
         """Remove a dataset and everything derived from it (call inside `transaction`)."""

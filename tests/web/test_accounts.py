@@ -78,7 +78,9 @@ def test_published_pages_stay_open_and_own_data_needs_a_login(shared: TestClient
     for method, path in (
         ("get", "/api/v1/own"),
         ("get", "/api/v1/own/x/compare?year=2018&geography=GM0268"),
+        ("get", "/api/v1/own/x/combinations?year=2018&geography=GM0268&characteristics=gender,age_band"),
         ("get", "/download/view/own.csv?name=x&year=2018&geography=GM0268"),
+        ("get", "/download/view/own_combinations.csv?name=x&year=2018&geography=GM0268&characteristics=gender,age_band"),
     ):
         response = getattr(shared, method)(path)
         assert response.status_code == 401, path
@@ -117,6 +119,10 @@ def test_each_user_sees_loads_and_deletes_only_their_own_areas(shared: TestClien
     assert shared.get("/own/nijmegen-2018").status_code == 404
     assert shared.get("/api/v1/own/nijmegen-2018/compare", params={"year": 2018, "geography": "GM0268"}).status_code == 404
     assert shared.get("/download/view/own.csv", params={"name": "nijmegen-2018", "year": 2018, "geography": "GM0268"}).status_code == 404
+    combination = {"year": 2018, "geography": "GM0268", "characteristics": "gender,age_band"}
+    assert shared.get("/api/v1/own/nijmegen-2018/combinations", params=combination).status_code == 404
+    assert shared.get("/download/view/own_combinations.csv", params={"name": "nijmegen-2018", **combination}).status_code == 404
+    assert shared.get("/api/v1/own_combinations", params={"name": "nijmegen-2018", **combination}).status_code == 404  # no door around the check
     token = form_token(shared, "/upload")
     assert shared.post("/own/nijmegen-2018/delete", data={"csrf": token}, follow_redirects=False).status_code == 404
     refused = load(shared, filled_template(seed=6), "stiekem")
@@ -129,6 +135,7 @@ def test_each_user_sees_loads_and_deletes_only_their_own_areas(shared: TestClien
     assert shared.get("/own/nijmegen-2018").status_code == 200
     download = shared.get("/download/view/own.csv", params={"name": "nijmegen-2018", "year": 2018, "geography": "GM0268"})
     assert download.status_code == 200 and "no-store" in download.headers["cache-control"] and "Vrouwen" in download.text
+    assert shared.get("/api/v1/own/nijmegen-2018/combinations", params=combination).status_code == 200
     deleted = shared.post("/own/nijmegen-2018/delete", data={"csrf": form_token(shared, "/upload")}, follow_redirects=False)
     assert deleted.status_code == 303 and shared.get("/api/v1/own").json() == []
 

@@ -181,3 +181,47 @@ def test_deleting_one_of_two_own_datasets_leaves_no_trace_in_the_file(own_client
     own_client.app.state.own.close()
     assert _stored_rows(path, "persons") == (3_000, 3_000)  # the storage holds only what is visible
     assert own_client.get("/own/tweede").status_code == 200 and own_client.get("/own/eerste").status_code == 404
+
+
+def test_an_own_characteristic_is_shown_compared_within_the_file_and_combined(own_client: TestClient) -> None:
+    """A planted gap for refugee status holders (kenmerk:statushouder, not a CBS
+    characteristic): the page shows it against the rest of the file, says the national data
+    lacks it, and combines it with the other characteristics."""
+    persons = make_persons(2000, seed=11, municipalities=(GM,)).assign(year=2018)
+    rng = np.random.default_rng([11, 2])  # not the draws of make_persons (which would tie the status to work)
+    status = rng.random(len(persons)) < 0.2
+    persons["employed_1m"] = np.where(status, rng.random(len(persons)) < 0.08, persons["employed_1m"])
+    persons["employed_6m"] &= persons["employed_1m"]
+    persons["kenmerk:statushouder"] = np.where(status, "ja", "nee")
+    body = persons.to_csv(index=False, sep=";").encode("cp1252")
+    check = own_client.post("/upload", data={"csrf": token(own_client), "action": "check"}, files={"file": ("k.csv", body, "text/csv")})
+    assert 'id="report-own"' in check.text and "Statushouder: ja" in check.text
+    assert load(own_client, body, "statushouders").status_code == 303
+
+    data = own_client.get("/api/v1/own/statushouders/compare", params={"year": 2018, "geography": GM}).json()
+    rows = pd.DataFrame(data["rows"]).set_index(["grouping", "group"])
+    yes = rows.loc[("statushouder", "ja")]
+    assert not yes.in_reference and pd.isna(yes.national_rate) and pd.isna(yes.q_value_vs_national)
+    assert yes.significant and yes.rate_difference < -0.1 and yes.rate < 0.15
+    assert rows.loc[("gender", "female")].in_reference
+    page = own_client.get("/own/statushouders")
+    assert 'id="own-statushouder"' in page.text and 'id="own-note-statushouder"' in page.text and "De landelijke cijfers hebben het kenmerk" in page.text
+    yes_row = re.search(r'<tr data-group="ja">.*?</tr>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert 'class="na"' in yes_row and re.search(r'class="num lo" data-col="difference_vs_rest"', yes_row)
+
+    combos = own_client.get("/api/v1/own/statushouders/combinations", params={"year": 2018, "geography": GM, "characteristics": "age_band,statushouder"})
+    assert combos.status_code == 200
+    shown = pd.DataFrame(combos.json())
+    assert set(shown.group) == {f"{a}+{s}" for a in ("up_to_26", "27_to_44", "45_to_aow") for s in ("ja", "nee")}
+    assert not shown.in_reference.any() and shown.national_rate.isna().all()
+    assert shown.label.iloc[0] == "26 jaar of jonger · Statushouder: ja"
+    standard = own_client.get("/api/v1/own/statushouders/combinations", params={"year": 2018, "geography": GM, "characteristics": "gender,age_band"}).json()
+    assert all(r["in_reference"] for r in standard) and any(r["national_rate"] is not None for r in standard)
+    unknown = own_client.get("/api/v1/own/statushouders/combinations", params={"year": 2018, "geography": GM, "characteristics": "gender,wijk"})
+    assert unknown.status_code == 404 and "wijk" in unknown.json()["detail"]
+    page = own_client.get("/own/statushouders", params={"chars": "age_band+statushouder"})
+    assert 'id="own-combination-table"' in page.text and "26 jaar of jonger · Statushouder: ja" in page.text and 'id="own-combination-note"' in page.text
+    download = own_client.get(
+        "/download/view/own_combinations.csv", params={"name": "statushouders", "year": 2018, "geography": GM, "characteristics": "age_band,statushouder"}
+    )
+    assert download.status_code == 200 and "Statushouder: ja" in download.text and "Kenmerk in de landelijke cijfers" in download.text

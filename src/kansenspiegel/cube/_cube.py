@@ -18,18 +18,18 @@ from itertools import combinations
 import ibis
 import ibis.expr.types as ir
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, PROVISION_TYPE_CODES, SEP, UNKNOWN, grouping_name
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, NATIONAL_CODE, OWN_SLOTS, PROVISION_TYPE_CODES, SEP, UNKNOWN, grouping_name
 
 KEYS = ("dataset", "year", "geo_level", "geography")
 #: Column order of the cube table.
 CUBE_COLUMNS = (*KEYS, "grouping", "group", *CHARACTERISTIC_NAMES, *COUNT_COLUMNS)
 
 
-def groupings(max_characteristics: int = 3) -> list[tuple[str, ...]]:
+def groupings(max_characteristics: int = 3, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES) -> list[tuple[str, ...]]:
     """Every combination of up to ``max_characteristics`` characteristics, starting with none."""
     out: list[tuple[str, ...]] = []
     for k in range(max_characteristics + 1):
-        out.extend(combinations(CHARACTERISTIC_NAMES, k))
+        out.extend(combinations(characteristics, k))
     return out
 
 
@@ -55,8 +55,10 @@ def _aggregates(persons: ir.Table) -> dict[str, ir.Value]:
 
 
 def fine_counts(persons: ir.Table) -> ir.Table:
-    """Counts per dataset x year x municipality x characteristics, from person rows."""
-    counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES]).aggregate(**_aggregates(persons))
+    """Counts per dataset x year x municipality x characteristics (with the own ones of a
+    client file, ``own_1`` …, when the person rows have them), from person rows."""
+    own = [c for c in OWN_SLOTS if c in persons.columns]
+    counts = persons.group_by(["dataset", "year", "municipality", *CHARACTERISTIC_NAMES, *own]).aggregate(**_aggregates(persons))
     return counts.select(
         "dataset",
         "year",
@@ -64,6 +66,7 @@ def fine_counts(persons: ir.Table) -> ir.Table:
         geography=counts.municipality,
         **{c: counts[c] for c in CHARACTERISTIC_NAMES},
         **{c: counts[c] for c in COUNT_COLUMNS},
+        **{c: counts[c] for c in own},
     )
 
 
@@ -90,11 +93,11 @@ def covariate_counts(persons: ir.Table, by: tuple[str, ...] = ()) -> ir.Table:
     return keyed.group_by([*by, *CHARACTERISTIC_NAMES, *cells]).aggregate(**_aggregates(keyed))
 
 
-def _with_source(counts: ir.Table) -> ir.Table:
+def _with_source(counts: ir.Table, characteristics: tuple[str, ...]) -> ir.Table:
     """Add the breakdown signature of each row: which characteristics it is broken down by."""
-    present = [counts[c].notnull() for c in CHARACTERISTIC_NAMES]
+    present = [counts[c].notnull() for c in characteristics]
     sig = ibis.literal("")
-    for c, p in zip(CHARACTERISTIC_NAMES, present):
+    for c, p in zip(characteristics, present):
         sig = sig + p.ifelse(ibis.literal(c + SEP), ibis.literal(""))
     size = sum((p.cast("int32") for p in present), ibis.literal(0))
     return counts.mutate(sig=sig, sig_size=size)
@@ -123,7 +126,7 @@ def _geography_levels(counts: ir.Table, municipalities: ir.Table) -> ir.Table:
     return ibis.union(own.select(cols), to_amr.select(cols), to_nl.select(cols))
 
 
-def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3) -> ir.Table:
+def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES) -> ir.Table:
     """The cube: one row per dataset x year x geography x grouping x group, with counts.
 
     ``counts`` has the columns of `fine_counts` (characteristics NULL where a row is a total over
@@ -131,10 +134,12 @@ def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int 
     For each target cell the source closest to it is used: rows published at that geography
     level before rows summed from a finer level, and the smallest breakdown that contains the
     grouping (so a CBS table of marginals and a full cross-table both work, and nothing is
-    counted twice)."""
-    expanded = _geography_levels(_with_source(counts), municipalities)
+    counted twice). ``characteristics``: the standard ones, then a dataset's own ones (columns
+    of ``counts`` under their names); the cube keeps a column for each standard one only, the
+    own ones are in the grouping names and group keys."""
+    expanded = _geography_levels(_with_source(counts, characteristics), municipalities)
     parts = []
-    for chars in groupings(max_characteristics):
+    for chars in groupings(max_characteristics, characteristics):
         sub = expanded
         for c in chars:
             sub = sub.filter(sub[c].notnull())
@@ -148,7 +153,7 @@ def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int 
                 "sig",
                 "sig_size",
                 "distance",
-                grouping=ibis.literal(grouping_name(chars)),
+                grouping=ibis.literal(grouping_name(chars, characteristics)),
                 group=group_key,
                 **{c: (agg[c] if c in chars else ibis.null().cast("string")) for c in CHARACTERISTIC_NAMES},
                 **{c: agg[c].cast("int64") for c in COUNT_COLUMNS},

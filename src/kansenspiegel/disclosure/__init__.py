@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes
+from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes, has_unknown_part
 from kansenspiegel.codes import COUNT_COLUMNS as CUBE_COUNT_COLUMNS
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import benjamini_hochberg, complete_counts, rate_interval, rate_range, two_proportion_bound
@@ -346,7 +346,7 @@ def publish_metrics(
     out["significant_vs_national"] = np.nan_to_num(q_national, nan=1.0) < 0.05
 
     if shares:
-        known = ~(metrics[[c for c in CHARACTERISTIC_NAMES if c in metrics]] == UNKNOWN).fillna(False).to_numpy().any(axis=1)
+        known = ~has_unknown_part(metrics["group"])
         grouping_family = metrics.groupby(["dataset", "year", "geography", "grouping", "moment"], sort=False).ngroup().to_numpy()
         # the known total of a grouping: the rounded exact total (never a sum that would let a
         # reader subtract the published groups to get a suppressed one)

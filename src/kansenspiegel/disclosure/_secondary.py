@@ -36,14 +36,16 @@ def _lines(cube: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = np.flatnonzero((groupings == grouping).to_numpy())
         chars = grouping.split(SEP)
         sub = cube.iloc[rows]
-        for drop in chars:
-            rest = [c for c in chars if c != drop]
-            parent_grouping = SEP.join(rest) if rest else ALL
+        # each characteristic's code, from the group key (own characteristics have no column)
+        parts = sub["group"].astype(str).str.split(SEP, expand=True, regex=False)
+        for drop in range(len(chars)):
+            rest = [i for i in range(len(chars)) if i != drop]
+            parent_grouping = SEP.join(chars[i] for i in rest) if rest else ALL
             parent_group = pd.Series(ALL, index=sub.index, dtype=object)
             if rest:
-                parent_group = sub[rest[0]].astype(str)
-                for c in rest[1:]:
-                    parent_group = parent_group + SEP + sub[c].astype(str)
+                parent_group = parts[rest[0]]
+                for i in rest[1:]:
+                    parent_group = parent_group + SEP + parts[i]
             keys = pd.MultiIndex.from_arrays([sub["geography"].astype(str).to_numpy(), np.full(len(sub), parent_grouping), parent_group.to_numpy()])
             parent = index.reindex(keys).to_numpy()
             ok = ~np.isnan(parent)

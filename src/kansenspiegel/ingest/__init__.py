@@ -2,11 +2,11 @@
 
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, contract_markdown
 from kansenspiegel.ingest._errors import IngestError, Problem
-from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame
+from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame, stored_characteristics
 from kansenspiegel.ingest._read import Limits, read_table
 from kansenspiegel.ingest._report import CONTENT_PROBLEMS, LIMIT_PROBLEMS, MAX_REPORTED, ValidationReport, sniff, validate_file
 from kansenspiegel.ingest._template import template_frame, write_template
-from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+from kansenspiegel.ingest._validate import own_characteristics, validate_aggregated, validate_microdata
 
 __all__ = [
     "AGGREGATED_COLUMNS",
@@ -23,8 +23,10 @@ __all__ = [
     "contract_markdown",
     "ingest_file",
     "ingest_frame",
+    "own_characteristics",
     "read_table",
     "sniff",
+    "stored_characteristics",
     "template_frame",
     "validate_aggregated",
     "validate_file",

@@ -12,14 +12,14 @@ from typing import Literal
 import ibis
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_TYPES
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, OWN_SLOTS, PROVISION_TYPES, Characteristic, Filled
 from kansenspiegel.cube import fine_counts, rollup
 from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, ColumnSpec
 from kansenspiegel.ingest._errors import IngestError, problem
 from kansenspiegel.ingest._read import read_table
-from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+from kansenspiegel.ingest._validate import own_characteristics, validate_aggregated, validate_microdata
 from kansenspiegel.stats import compute_metrics
 from kansenspiegel.store import DERIVED_TABLES, Store
 
@@ -44,6 +44,7 @@ PERSONS_SCHEMA = ibis.schema(
         "recent_work_experience": "boolean",
         "ladder_start": "int64",
         "ladder_end": "int64",
+        **{c: "string" for c in OWN_SLOTS},
     }
 )
 COUNTS_SCHEMA = ibis.schema(
@@ -54,7 +55,13 @@ COUNTS_SCHEMA = ibis.schema(
         "geography": "string",
         **{c: "string" for c in CHARACTERISTIC_NAMES},
         **{c: "int64" for c in COUNT_COLUMNS},
+        **{c: "string" for c in OWN_SLOTS},
     }
+)
+#: The own characteristics of each dataset: one row per group (``code`` NULL: the
+#: characteristic itself), with the words the file used.
+CHARACTERISTICS_SCHEMA = ibis.schema(
+    {"dataset": "string", "position": "int32", "name": "string", "label": "string", "code": "string", "code_label": "string", "code_order": "int32"}
 )
 
 
@@ -94,9 +101,11 @@ def ingest_file(
     kind: Kind = "auto",
     replace: bool = False,
     synthetic: bool = False,
+    characteristics: tuple[str, ...] = (),
     progress: Progress = _quiet,
 ) -> IngestResult:
-    """Read, validate and load a file. On any problem nothing is stored and `IngestError` says why."""
+    """Read, validate and load a file. On any problem nothing is stored and `IngestError` says why.
+    ``characteristics``: columns to use as own characteristics besides those headed ``kenmerk:``."""
     path = Path(path)
     progress(f"reading {path.name}")
     frame, first_row = read_table(path)
@@ -109,6 +118,7 @@ def ingest_file(
         kind=kind,
         replace=replace,
         synthetic=synthetic,
+        characteristics=characteristics,
         progress=progress,
     )
 
@@ -128,6 +138,7 @@ def ingest_frame(
     kind: Kind = "auto",
     replace: bool = False,
     synthetic: bool = False,
+    characteristics: tuple[str, ...] = (),
     progress: Progress = _quiet,
 ) -> IngestResult:
     """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset``."""
@@ -137,9 +148,10 @@ def ingest_frame(
     kind_used = detect_kind(frame) if kind == "auto" else kind
     progress("validating")
     if kind_used == "microdata":
-        clean = validate_microdata(frame, source, first_row)
+        clean = validate_microdata(frame, source, first_row, characteristics)
     else:
-        clean = validate_aggregated(frame, source, first_row)
+        clean = validate_aggregated(frame, source, first_row, characteristics)
+    own = own_characteristics(clean)
     years = tuple(sorted(int(y) for y in clean["year"].unique()))
     exists = dataset in store.dataset_names()
     if exists and not replace:
@@ -147,6 +159,10 @@ def ingest_frame(
     with store.transaction():
         if exists:
             store.delete_dataset(dataset)
+        for table, schema in (("persons", PERSONS_SCHEMA), ("counts", COUNTS_SCHEMA)):
+            store.add_missing_columns(table, schema)  # a database made before own characteristics
+        if own:
+            store.append("characteristics", ibis.memtable(characteristic_rows(dataset, own), schema=CHARACTERISTICS_SCHEMA))
         if kind_used == "microdata":
             progress("storing persons (keys hashed)")
             persons = ibis.memtable(_conform(clean.assign(dataset=dataset), PERSONS_SCHEMA), schema=PERSONS_SCHEMA)
@@ -179,11 +195,40 @@ def ingest_frame(
     return IngestResult(dataset, kind_used, len(clean), years, cube_rows, metric_rows)
 
 
+def characteristic_rows(dataset: str, own: list[Characteristic]) -> pd.DataFrame:
+    rows: list[tuple[str, int, str, str, str | None, str | None, int]] = []
+    for position, spec in enumerate(own, start=1):
+        rows.append((dataset, position, spec.name, spec.label("nl"), None, None, 0))
+        for i, code in enumerate(spec.known_codes, start=1):
+            label = spec.groups[code]
+            value = dict(label.params)["value"] if isinstance(label, Filled) else label("nl")  # the file's own word
+            rows.append((dataset, position, spec.name, spec.label("nl"), code, value, i))
+    return pd.DataFrame(rows, columns=CHARACTERISTICS_SCHEMA.names)
+
+
+def stored_characteristics(store: Store, dataset: str) -> list[Characteristic]:
+    """The own characteristics of a stored dataset, in the order of its ``own_1`` … columns."""
+    from kansenspiegel.codes import own_characteristic
+
+    if not store.has("characteristics"):
+        return []
+    rows = store.table("characteristics").filter(ibis._.dataset == dataset).order_by(["position", "code_order"]).to_pandas()
+    out = []
+    for _, part in rows.groupby("position", sort=True):
+        groups = part[part.code.notna()]
+        out.append(own_characteristic(str(part.name.iloc[0]), str(part.label.iloc[0]), dict(zip(groups.code.astype(str), groups.code_label.astype(str)))))
+    return out
+
+
 def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[int, int]:
     """(Re)compute the cube and the metric table of one dataset from its stored counts."""
     progress("building the cube")
     counts = store.table("counts").filter(ibis._.dataset == dataset)
-    cube_expr = rollup(counts, ibis.memtable(municipalities()[["gm_code", "amr_code"]]))
+    own = stored_characteristics(store, dataset)
+    if own:  # the own characteristics under their names, after the standard ones
+        counts = counts.mutate(**{spec.name: counts[slot] for slot, spec in zip(OWN_SLOTS, own)})
+    names = (*CHARACTERISTIC_NAMES, *(spec.name for spec in own))
+    cube_expr = rollup(counts, ibis.memtable(municipalities()[["gm_code", "amr_code"]]), characteristics=names)
     for name in DERIVED_TABLES:
         if store.has(name):
             store.delete_rows(name, dataset)

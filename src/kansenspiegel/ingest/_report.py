@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import detect_kind
 from kansenspiegel.ingest._read import Limits, read_table
-from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
+from kansenspiegel.ingest._validate import own_characteristics, validate_aggregated, validate_microdata
 
 #: Magic bytes of the binary formats (a CSV is anything else that decodes as text).
 SIGNATURES = {".xlsx": b"PK\x03\x04", ".parquet": b"PAR1"}
@@ -25,6 +25,8 @@ class ValidationReport(BaseModel):
     areas: list[str] = []
     total_problems: int = 0
     problems: list[Problem] = []
+    #: the file's own characteristics (``kenmerk:statushouder``): name, label and groups
+    own_characteristics: list[dict[str, object]] = []
 
 
 #: Problems with the content itself (the file is not the table its name says): message ids.
@@ -66,6 +68,15 @@ def validate_file(path: str | Path, *, name: str | None = None, limits: Limits |
     except IngestError as exc:
         return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems[:MAX_REPORTED])
     where = clean["municipality"] if kind == "microdata" else clean["geography"]
+    own: list[dict[str, object]] = [
+        {"name": c.name, "label": c.label("nl"), "groups": [c.groups[g]("nl") for g in c.known_codes]} for c in own_characteristics(clean)
+    ]
     return ValidationReport(
-        file=shown, ok=True, kind=kind, rows=len(clean), years=sorted(int(y) for y in clean["year"].unique()), areas=sorted(str(a) for a in where.unique())
+        file=shown,
+        ok=True,
+        kind=kind,
+        rows=len(clean),
+        years=sorted(int(y) for y in clean["year"].unique()),
+        areas=sorted(str(a) for a in where.unique()),
+        own_characteristics=own,
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTICS
+from kansenspiegel.codes import CHARACTERISTICS, MAX_OWN_CHARACTERISTICS, MAX_OWN_GROUPS
 from kansenspiegel.ingest._contract import MICRODATA_COLUMNS
 
 EXAMPLE_ROWS = [
@@ -28,6 +28,7 @@ EXAMPLE_ROWS = [
         "dutch_language_level": "b1_or_above",
         "months_on_benefit": 30,
         "recent_work_experience": "nee",
+        "kenmerk:statushouder": "ja",
     },
     {
         "person_key": "voorbeeld-002",
@@ -41,13 +42,16 @@ EXAMPLE_ROWS = [
         "provision": "nee",
         "employed_1m": "nee",
         "employed_6m": "nee",
+        "kenmerk:statushouder": "nee",
     },
 ]
+#: An example own characteristic (any column headed ``kenmerk:<name>``; delete it if unused).
+OWN_EXAMPLE = "kenmerk:statushouder"
 
 
 def template_frame() -> pd.DataFrame:
     """Every contract column (birth_date left out: give age_band or age), with two example rows."""
-    columns = [s.name for s in MICRODATA_COLUMNS if s.name != "birth_date"]
+    columns = [*(s.name for s in MICRODATA_COLUMNS if s.name != "birth_date"), OWN_EXAMPLE]
     # built cell by cell as objects: a whole number stays a whole number (38, not 38.0) and an
     # empty cell stays empty, in the CSV and as a number in the XLSX
     return pd.DataFrame([{c: row.get(c, "") for c in columns} for row in EXAMPLE_ROWS], columns=columns, dtype=object)
@@ -61,6 +65,14 @@ def code_lists() -> pd.DataFrame:
     for spec in MICRODATA_COLUMNS:
         if spec.name not in CHARACTERISTICS:
             rows.append({"column": spec.name, "code": ", ".join(spec.codes) or spec.kind, "label_nl": "", "label_en": spec.description})
+    rows.append(
+        {
+            "column": "kenmerk:<naam>",
+            "code": f"eigen waarden (hoogstens {MAX_OWN_GROUPS}; leeg = onbekend)",
+            "label_nl": f"Een eigen kenmerk, zoals statushouder: zet 'kenmerk:' voor de kolomnaam (hoogstens {MAX_OWN_CHARACTERISTICS} kolommen). Niet in de landelijke cijfers.",
+            "label_en": f"An own characteristic, such as refugee status holder: put 'kenmerk:' before the column name (at most {MAX_OWN_CHARACTERISTICS} columns). Not in the national figures.",
+        }
+    )
     return pd.DataFrame(rows)
 
 

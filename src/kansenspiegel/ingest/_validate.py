@@ -6,12 +6,29 @@ column, value and what was expected. Nothing here touches the database.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, NATIONAL_CODE, PROVISION_TYPES, UNKNOWN, age_bands
+from kansenspiegel.codes import (
+    CHARACTERISTIC_NAMES,
+    CHARACTERISTICS,
+    COVARIATE_CHARACTERISTICS,
+    MAX_OWN_CHARACTERISTICS,
+    MAX_OWN_GROUPS,
+    NATIONAL_CODE,
+    OWN_NAME,
+    OWN_PREFIXES,
+    OWN_SLOTS,
+    PROVISION_TYPES,
+    UNKNOWN,
+    Characteristic,
+    age_bands,
+    own_characteristic,
+)
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest._contract import (
     AGGREGATED_COLUMNS,
@@ -98,8 +115,8 @@ def _rename(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str) -> pd
     return frame.rename(columns=renamed)
 
 
-def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool) -> pd.Series:
-    c = CHARACTERISTICS[name]
+def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool, spec: Characteristic | None = None, column: str | None = None) -> pd.Series:
+    c = CHARACTERISTICS[name] if spec is None else spec
     mapping: dict[str, str] = {}
     for code in c.known_codes:
         mapping[code] = code
@@ -122,8 +139,101 @@ def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool) ->
         mapped = mapped.where(low != "", unknown_target)
         bad = mapped.isna()
         out = mapped
-    coll.add(bad, name, text, "one_of_labels", codes=", ".join(c.codes))
+    coll.add(bad, column or name, text, "one_of_labels", codes=", ".join(c.codes))
     return out.astype("string")
+
+
+_UNKNOWN_WORDS = {"", "unknown", "onbekend", "?", "na", "n/a"}
+
+
+def _slug(text: str) -> str:
+    """``Statushouder (VVV)`` → ``statushouder_vvv``; accents dropped (``é`` → ``e``)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[ColumnSpec, ...], file: str) -> list[tuple[str, str, str]]:
+    """The own characteristics a file declares: (column, name, label) per column headed
+    ``kenmerk:<name>`` (or ``characteristic:``), or named in ``declared``."""
+    taken = {"all", "grouping", "group", "dataset", "moment", *OWN_SLOTS}
+    for s in specs:
+        taken |= {s.name, *s.aliases}
+    covariate_alias = {a: s.name for s in specs if s.name in COVARIATE_CHARACTERISTICS for a in (s.name, *s.aliases)}
+    wanted = {_slug(d): d for d in declared}
+    found: list[tuple[str, str, str]] = []
+    problems = []
+    for col in frame.columns:
+        text = str(col).strip()
+        prefix = next((p for p in OWN_PREFIXES if text.lower().startswith(p)), None)
+        if prefix is not None:
+            label = text[len(prefix) :].strip()
+        elif _slug(text) in wanted:
+            label = text
+            wanted.pop(_slug(text))
+        else:
+            continue
+        name = covariate_alias.get(_slug(label), _slug(label))
+        if not re.fullmatch(OWN_NAME, name):
+            problems.append(problem("own_characteristic_name", "bad_own_name", row=1, column=text))
+        elif name in taken and name not in covariate_alias.values():
+            problems.append(problem("own_characteristic_name", "own_name_taken", row=1, column=text, name=name))
+        elif name in {n for _, n, _ in found}:
+            problems.append(problem("each_column_once", "duplicate_column", row=1, column=text, target=name))
+        else:
+            found.append((col, name, label[:1].upper() + label[1:]))
+    problems += [problem("column_in_header", "missing_column", row=1, column=d) for d in wanted.values()]
+    if len(found) > MAX_OWN_CHARACTERISTICS:
+        problems.append(
+            problem(
+                "own_characteristic_count", "too_many_own", row=1, column=str(found[MAX_OWN_CHARACTERISTICS][0]), n=len(found), limit=MAX_OWN_CHARACTERISTICS
+            )
+        )
+    if problems:
+        raise IngestError(file, problems)
+    return found
+
+
+def _own_values(coll: _Collector, raw: pd.Series, column: str, name: str, label: str, allow_total: bool) -> tuple[pd.Series, Characteristic]:
+    """An own characteristic's codes (``unknown`` for an empty value; in a table of counts an
+    empty value or ``Totaal`` is a total) and its groups, named as the file first writes them."""
+    if name in COVARIATE_CHARACTERISTICS:
+        spec = COVARIATE_CHARACTERISTICS[name]
+        return _category(coll, raw, name, allow_total, spec=spec, column=column), spec
+    text = _text(raw)
+    low = text.str.lower()
+    total = low.isin(_TOTAL) if allow_total else pd.Series(False, index=raw.index)
+    unknown = low.isin(_UNKNOWN_WORDS) & ~total
+    values = text[~(total | unknown)]
+    firsts = values.drop_duplicates()
+    code_of = {v: _slug(v) for v in firsts}
+    coll.add(text.map(code_of).eq("").fillna(False) & ~(total | unknown), column, text, "own_value")
+    codes = text.map(code_of).where(~unknown, UNKNOWN).where(~total, None)
+    known = {c: v for v, c in reversed(list(code_of.items())) if c and c != UNKNOWN}  # the first way a value is written
+    if len(known) > MAX_OWN_GROUPS:
+        coll.add(
+            np.arange(len(raw)) == int(np.flatnonzero(~(total | unknown))[0]),
+            column,
+            text,
+            "own_groups",
+            "too_many_own_groups",
+            n=len(known),
+            limit=MAX_OWN_GROUPS,
+        )
+    groups = {c: known[c] for c in sorted(known, key=lambda c: (known[c].casefold(), c))}
+    return codes.astype("string"), own_characteristic(name, label, groups)
+
+
+def _with_own(coll: _Collector, frame: pd.DataFrame, out: pd.DataFrame, found: list[tuple[str, str, str]], allow_total: bool) -> list[Characteristic]:
+    specs = []
+    for slot, (column, name, label) in zip(OWN_SLOTS, found):
+        out[slot], spec = _own_values(coll, frame[column], str(column), name, label, allow_total)
+        specs.append(spec)
+    return specs
+
+
+def own_characteristics(clean: pd.DataFrame) -> list[Characteristic]:
+    """The own characteristics of a validated frame, in the order of its ``own_1``, ``own_2`` … columns."""
+    return list(clean.attrs.get("own_characteristics", []))
 
 
 def _bool(coll: _Collector, raw: pd.Series, name: str, required: bool) -> pd.Series:
@@ -174,11 +284,17 @@ def _check_required(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: st
         )
 
 
-def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
-    """Return the frame in canonical form, or raise `IngestError` listing every problem."""
+def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int, characteristics: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return the frame in canonical form, or raise `IngestError` listing every problem.
+
+    Own characteristics (columns headed ``kenmerk:<name>``, or named in ``characteristics``)
+    come out as ``own_1`` … with their specs in `own_characteristics`."""
     if len(frame) == 0:
         raise IngestError(file, [problem("data_row", "no_data_rows")])
-    frame = _rename(frame.reset_index(drop=True), MICRODATA_COLUMNS, file)
+    frame = frame.reset_index(drop=True)
+    found = _own_columns(frame, characteristics, MICRODATA_COLUMNS, file)
+    own_frame = frame[[c for c, _, _ in found]]
+    frame = _rename(frame.drop(columns=[c for c, _, _ in found]), MICRODATA_COLUMNS, file)
     _check_required(frame, MICRODATA_COLUMNS, file)
     if not {"age_band", "age", "birth_date"} & set(frame.columns):
         raise IngestError(file, [problem("age_columns", "missing_column", row=1, column="age_band")])
@@ -246,19 +362,29 @@ def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int) -> pd.Da
             )
     dup = out.duplicated(["year", "person_key"], keep="first") & (key != "")
     coll.add(dup, "person_key", key, "one_row_per_person", "duplicate_person_year")
+    own = _with_own(coll, own_frame, out, found, allow_total=False)
+    for slot, spec in zip(OWN_SLOTS, own):
+        if spec.name in COVARIATE_CHARACTERISTICS and spec.name not in out.columns:  # also the covariate of the adjusted gaps
+            out[spec.name] = out[slot]
 
     if coll.problems:
         raise IngestError(file, coll.problems, total=coll.total)
     out["year"] = out["year"].astype("int32")
     cols = ["person_key", "year", "municipality", *CHARACTERISTIC_NAMES]
-    return out[cols + [c for c in out.columns if c not in cols]]
+    clean = out[cols + [c for c in out.columns if c not in cols]]
+    clean.attrs["own_characteristics"] = own
+    return clean
 
 
-def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.DataFrame:
-    """Canonical counts: ``year, geo_level, geography, <characteristics or NA = total>, counts``."""
+def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int, characteristics: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Canonical counts: ``year, geo_level, geography, <characteristics or NA = total>, counts``
+    (own characteristics as in `validate_microdata`)."""
     if len(frame) == 0:
         raise IngestError(file, [problem("data_row", "no_data_rows")])
-    frame = _rename(frame.reset_index(drop=True), AGGREGATED_COLUMNS, file)
+    frame = frame.reset_index(drop=True)
+    found = _own_columns(frame, characteristics, AGGREGATED_COLUMNS, file)
+    own_frame = frame[[c for c, _, _ in found]]
+    frame = _rename(frame.drop(columns=[c for c, _, _ in found]), AGGREGATED_COLUMNS, file)
     _check_required(frame, AGGREGATED_COLUMNS, file)
     coll = _Collector(row_offset)
     out = pd.DataFrame(index=frame.index)
@@ -296,9 +422,11 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int) -> pd.D
     ):
         over = (out[part] > out[whole]).fillna(False)
         coll.add(over, part, out[part].astype("string"), "at_most", "larger_than", part=part, whole=whole)
-    dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES], keep="first")
+    own = _with_own(coll, own_frame, out, found, allow_total=True)
+    dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES, *OWN_SLOTS[: len(own)]], keep="first")
     coll.add(dup, "geography", geo, "one_row_per_group", "duplicate_row")
     if coll.problems:
         raise IngestError(file, coll.problems, total=coll.total)
     out["year"] = out["year"].astype("int32")
+    out.attrs["own_characteristics"] = own
     return out

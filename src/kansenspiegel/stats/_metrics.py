@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, MOMENTS, UNKNOWN, grouping_sizes
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, MOMENTS, grouping_sizes, has_unknown_part
 from kansenspiegel.stats._core import benjamini_hochberg, two_proportion_test, wilson_interval
 
 CELL = ["dataset", "year", "geo_level", "geography", "grouping", "group"]
@@ -93,7 +93,7 @@ def compute_metrics(cube: pd.DataFrame, *, fdr_family: Sequence[str] = DEFAULT_F
     cube = complete_counts(cube.reset_index(drop=True))
     counts = {c: _f(cube[c]) for c in COUNT_COLUMNS}
 
-    known = ~(cube[list(CHARACTERISTIC_NAMES)] == UNKNOWN).fillna(False).to_numpy().any(axis=1)
+    known = ~has_unknown_part(cube["group"])  # also for a dataset's own characteristics
     family_id = cube.groupby(["dataset", "year", "geography", "grouping"], sort=False).ngroup().to_numpy()
     known_total = {c: np.bincount(family_id, weights=np.where(known, np.nan_to_num(v), 0.0))[family_id] for c, v in counts.items()}
 

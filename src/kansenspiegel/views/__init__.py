@@ -1,7 +1,7 @@
 """Stage 7: published views — the only door to published figures.
 
 Each view (funnel, groups, characteristics, provisions, trends, combinations, compare, quality,
-Table 2.1, findings, own-vs-reference) is one module that declares its parameters, columns and disclosure rule and
+Table 2.1, findings, own-vs-reference, own combinations) is one module that declares its parameters, columns and disclosure rule and
 registers itself in `VIEWS`; `Published` computes them for one mirror under one policy. The web
 pages, the JSON API, the downloads, the reports (`report_data`) and the CLI all read from here.
 """
@@ -10,7 +10,21 @@ from __future__ import annotations
 
 from kansenspiegel.codes import group_label
 from kansenspiegel.findings import Finding
-from kansenspiegel.views import adjusted, characteristics, combinations, compare, findings, funnel, groups, own, provisions, quality, table, trends  # noqa: F401  (registers the views)
+from kansenspiegel.views import (  # noqa: F401  (registers the views)
+    adjusted,
+    characteristics,
+    combinations,
+    compare,
+    findings,
+    funnel,
+    groups,
+    own,
+    own_combinations,
+    provisions,
+    quality,
+    table,
+    trends,
+)
 from kansenspiegel.views._params import GEO_PATTERN, Moment, characteristic_list
 from kansenspiegel.views._published import Published, area_chain, records
 from kansenspiegel.views._registry import VIEWS, Column, Params, View, register

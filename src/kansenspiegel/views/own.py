@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, group_label
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, Characteristic, group_label
 from kansenspiegel.disclosure import Policy, published_comparison, significant_digits
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.geography import geography_names, municipalities
@@ -28,7 +28,6 @@ from kansenspiegel.store import Store, compact
 from kansenspiegel.views._params import Language, Moment, Year
 from kansenspiegel.views._published import Published, records
 from kansenspiegel.views._registry import Params, View, columns, register
-from kansenspiegel.views.characteristics import ORDER
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
@@ -149,24 +148,56 @@ class OwnParams(Params):
     lang: Language = "nl"
 
 
+def own_board(reference: Published, name: str, year: int, geography: str, moment: str) -> Published:
+    """The own dataset's door (under the reference door's policy), checked for year, area and moment."""
+    if reference.own is None:
+        raise not_found("error.no_own_db")
+    own: Published = reference.own.board(name, reference.policy)
+    own.check(year=year)
+    if geography not in municipalities_of(own):
+        raise not_found("error.own_not_in_dataset", code=geography, codes=", ".join(municipalities_of(own)))
+    if moment not in MOMENTS:
+        raise not_found("error.unknown_moment", moment=moment)
+    return own
+
+
+def in_reference(groupings: pd.Series) -> np.ndarray:
+    """Whether the reference (national) data has each grouping's characteristics: not so for a
+    grouping with an own characteristic of the client file."""
+    return np.array([g == ALL or all(c in CHARACTERISTIC_NAMES for c in g.split(SEP)) for g in groupings], dtype=bool)
+
+
+def display_order(characteristics: dict[str, Characteristic], rows: pd.DataFrame) -> np.ndarray:
+    """Rows in display order: everyone, then each characteristic's groups as its code list has
+    them (the own characteristics after the standard ones)."""
+    position = {(n, c): i for i, (n, c) in enumerate((n, c) for n in characteristics for c in characteristics[n].codes)}
+    width = len(position) + 1
+    keys = []
+    for grouping, group in zip(rows.grouping, rows.group):
+        if grouping == ALL:
+            keys.append(-1)
+            continue
+        key = 0
+        for n, c in zip(grouping.split(SEP), group.split(SEP)):
+            key = key * width + position.get((n, c), width - 1)
+        keys.append(key)
+    return np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+
+
 def compute(reference: Published, p: OwnParams) -> pd.DataFrame:
     """The own mirror of one municipality beside the reference figures of its AMR and the
-    country, per group of every single characteristic, at one moment.
+    country, per group of every single characteristic (the file's own ones too), at one moment.
 
     Every number is published under each door's policy. The test of the own chance against the
     national one is `disclosure.published_comparison` (a bound over every exact count
     consistent with the published counts, the own file and the reference taken as independent
-    samples, Benjamini–Hochberg over the rows shown)."""
-    if reference.own is None:
-        raise not_found("error.no_own_db")
-    own: Published = reference.own.board(p.name, reference.policy)
-    own.check(year=p.year)
-    if p.geography not in municipalities_of(own):
-        raise not_found("error.own_not_in_dataset", code=p.geography, codes=", ".join(municipalities_of(own)))
-    if p.moment not in MOMENTS:
-        raise not_found("error.unknown_moment", moment=p.moment)
+    samples, Benjamini–Hochberg over the rows shown); the test against everyone else in the own
+    file is the engine's (as on every page). An own characteristic has no reference figures:
+    ``in_reference`` says so."""
+    own = own_board(reference, p.name, p.year, p.geography, p.moment)
+    chars = own.mirror.characteristics
     amr = municipalities().set_index("gm_code").loc[p.geography, "amr_code"]
-    wanted = lambda g: g[g.grouping.isin([ALL, *CHARACTERISTIC_NAMES]) & (g.moment == p.moment)]  # noqa: E731
+    wanted = lambda g: g[g.grouping.isin([ALL, *chars]) & (g.moment == p.moment)]  # noqa: E731
     rows = wanted(own.groups(p.year, p.geography)).drop(columns=["national_rate", "national_ci_low", "national_ci_high"])
     has_reference = p.year in reference.years
     cols = ["grouping", "group", "rate", "rate_ci_low", "rate_ci_high", "suppressed"]
@@ -185,10 +216,11 @@ def compute(reference: Published, p: OwnParams) -> pd.DataFrame:
         q = published_comparison(rows, national, own.policy, reference.policy)
     rows["q_value_vs_national"] = significant_digits(q)
     rows["significant_vs_national"] = q < 0.05
-    rows["order"] = [-1 if g == ALL else ORDER.get((g, k), 999) for g, k in zip(rows.grouping, rows.group)]
-    rows["label"] = [group_label(g, k, p.lang) for g, k in zip(rows.grouping, rows.group)]
-    rows["characteristic_label"] = [CHARACTERISTICS[g].label(p.lang) if g != ALL else "" for g in rows.grouping]
-    return rows.sort_values("order")[[c.name for c in VIEW.columns]].reset_index(drop=True)
+    rows["in_reference"] = in_reference(rows.grouping)
+    rows["label"] = [group_label(g, k, p.lang, chars) for g, k in zip(rows.grouping, rows.group)]
+    rows["characteristic_label"] = [chars[g].label(p.lang) if g != ALL else "" for g in rows.grouping]
+    rows = rows.iloc[display_order(chars, rows)]
+    return rows[[c.name for c in VIEW.columns]].reset_index(drop=True)
 
 
 class OwnComparison(BaseModel):
@@ -245,6 +277,11 @@ VIEW = register(
             "difference_vs_national_pp:pp",
             "q_value_vs_national:p",
             "significant_vs_national:flag",
+            "rest_rate:rate",
+            "rate_difference:pp",
+            "q_value:p",
+            "significant:flag",
+            "in_reference:flag",
             "suppressed:flag",
         ),
         compute=compute,

@@ -16,6 +16,7 @@ from kansenspiegel.ingest import ValidationReport
 from kansenspiegel.views import NAME_PATTERN, VIEWS, Moment, Params, Published, View, records
 from kansenspiegel.views import own as own_view
 from kansenspiegel.views.own import OwnComparison, OwnParams
+from kansenspiegel.views.own_combinations import OwnCombinationsParams
 from kansenspiegel.web import accounts
 from kansenspiegel.web.uploads import check_upload
 
@@ -83,7 +84,7 @@ def view_router() -> APIRouter:
     too); own data has its dataset name in the path (below)."""
     views = APIRouter(prefix="/api/v1")  # each view names its own tags
     for view in VIEWS.values():
-        if view.name != "own":
+        if "own data" not in view.tags:  # those need the access check of their own routes
             _route(views, view)
     return views
 
@@ -121,3 +122,18 @@ def own_compare(
     pub = board(request)
     params = OwnParams(name=name, year=year, geography=geography, moment=moment, lang=lang)
     return own_view.as_object(pub.view("own", params), pub, params)
+
+
+@own_router.get("/own/{name}/combinations", summary=VIEWS["own_combinations"].summary)
+def own_combinations(
+    request: Request,
+    name: Annotated[str, FastPath(pattern=NAME_PATTERN, description="Name of the own dataset")],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    geography: Annotated[str, Query(pattern=r"^GM\d{4}$", description="A municipality in the own dataset")],
+    characteristics: Annotated[str, Query(max_length=200, description="2 or 3 comma-separated characteristics of the dataset (its own ones too)")],
+    moment: Moment = "employed",
+    lang: Literal["nl", "en"] = "nl",
+) -> list[dict[str, Any]]:
+    accounts.own_board(request, name)  # only a dataset this request may see
+    params = OwnCombinationsParams(name=name, year=year, geography=geography, characteristics=characteristics, moment=moment, lang=lang)
+    return records(board(request).view("own_combinations", params))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import itertools
 import re
 import secrets
 import tempfile
@@ -43,6 +44,7 @@ from kansenspiegel.views import quality as quality_view
 from kansenspiegel.views.adjusted import caveat as adjusted_caveat
 from kansenspiegel.views.compare import combination_choices, group_options
 from kansenspiegel.views.own import OwnParams
+from kansenspiegel.views.own_combinations import OwnCombinationsParams
 from kansenspiegel.web import accounts, downloads
 from kansenspiegel.web.charts import trend_blocks
 from kansenspiegel.web.i18n import READ_HELP, T
@@ -673,9 +675,11 @@ def own_page(
     year: YearQ = None,
     geo: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
     moment: Moment = "employed",
+    chars: Annotated[str | None, Query(max_length=200)] = None,
     lang: LangQ = "nl",
 ) -> HTMLResponse:
-    """An own dataset: the municipality beside the reference AMR and country."""
+    """An own dataset: the municipality beside the reference AMR and country, and its
+    combinations of characteristics (its own ones too)."""
     ob = accounts.own_board(request, name)
     gms = municipalities_of(ob)
     if not gms:  # a table of counts by region, loaded before such tables were refused
@@ -685,7 +689,20 @@ def own_page(
     params = OwnParams(name=name, year=year, geography=geo, moment=moment, lang=lang)
     result = own_view.as_object(_board(request).view("own", params), _board(request), params)
     rows = result["rows"]
-    blocks = [{"name": n, "label": CHARACTERISTICS[n].label(lang), "rows": [r for r in rows if r["grouping"] == n]} for n in CHARACTERISTIC_NAMES]
+    known = ob.mirror.characteristics
+    own_names = [c.name for c in ob.mirror.own_characteristics]
+    blocks = [
+        {"name": n, "label": known[n].label(lang), "own": n in own_names, "rows": [r for r in rows if r["grouping"] == n]}
+        for n in ob.mirror.characteristic_names
+    ]
+    # combinations: those with an own characteristic first (what the file adds to the mirror)
+    combos = [c for k in (2, 3) for c in itertools.combinations(ob.mirror.characteristic_names, k)]
+    combos.sort(key=lambda c: not any(n in own_names for n in c))
+    choices = [(SEP.join(c), " × ".join(known[n].label(lang) for n in c)) for c in combos]
+    chars = chars if chars in {k for k, _ in choices} else choices[0][0]
+    combination = _board(request).view(
+        "own_combinations", OwnCombinationsParams(name=name, year=year, geography=geo, characteristics=chars.replace(SEP, ","), moment=moment, lang=lang)
+    )
     everyone = next((r for r in rows if r["grouping"] == ALL), None)
     token = _form_token(request)
     response = _render(
@@ -702,6 +719,10 @@ def own_page(
         everyone=everyone,
         token=token,
         all_moments=[(m, moment_label(m, lang)) for m in MOMENTS],
+        combination_choices=choices,
+        chars=chars,
+        combination=records(combination),
+        combination_in_reference=bool(len(combination) and combination["in_reference"].all()),
     )
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
