@@ -61,7 +61,9 @@ def main() -> None:
             text=True,
         ).stdout.strip()
         base = seconds if base is None else base
-        rows.append((f"ingest, {k} own characteristic(s)", seconds, f"{len(clients):,} persons, {int(cube):,} cube rows; {seconds / base:.2f}× the file without"))
+        rows.append(
+            (f"ingest, {k} own characteristic(s)", seconds, f"{len(clients):,} persons, {int(cube):,} cube rows; {seconds / base:.2f}× the file without")
+        )
     # the own page's views, cold: the reference door of the demo year, the 3-characteristic file as own data
     ref = WORK / "own-reference-2018.duckdb"
     if not ref.exists():
@@ -82,7 +84,9 @@ def main() -> None:
     )
     out = subprocess.run([sys.executable, "-c", views], check=True, capture_output=True, text=True).stdout.split()
     rows.append(("own page view (every single characteristic), cold", float(out[0]), "3 own characteristics, beside the reference AMR and country"))
-    rows.append(("own combinations view (statushouder × education × gender), cold", float(out[1]), f"{float(out[2]):.2f} s with imports and opening both databases"))
+    rows.append(
+        ("own combinations view (statushouder × education × gender), cold", float(out[1]), f"{float(out[2]):.2f} s with imports and opening both databases")
+    )
     lines = [
         "## Own characteristics in a client file (bench_own.py, " + time.strftime("%Y-%m-%d") + ")",
         "",
