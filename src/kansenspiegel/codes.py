@@ -413,7 +413,7 @@ MAX_OWN_GROUPS = 10
 #: The column of the i-th own characteristic in the stored persons and counts (i = 1, 2, 3).
 OWN_SLOTS = tuple(f"own_{i}" for i in range(1, MAX_OWN_CHARACTERISTICS + 1))
 #: An own characteristic's name: letters, digits and '_' (it is part of grouping names).
-OWN_NAME = r"[a-z][a-z0-9_]{0,39}"
+OWN_NAME = r"[a-z][a-z0-9_]{0,59}"
 
 #: Covariates of the data contract that an own client file may also use as characteristics
 #: (``kenmerk:opleidingsniveau``): their codes and labels are those of the contract.

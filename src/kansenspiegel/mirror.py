@@ -206,7 +206,10 @@ class Mirror:
         t = self._cell_filter(self._table("cube"), year, geography)
         t = t.filter(t.grouping.isin(list(characteristics)))
         mask = self.suppression(year=year, policy=policy) if secondary and not policy.exact else None
-        return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask)
+        unknown = [c for c in characteristics if c not in self.characteristics]
+        if unknown:
+            raise InvalidRequest("error.unknown_characteristic", 404, name=unknown[0], choices=", ".join(self.characteristics))
+        return table_2_1(t.to_pandas(), list(characteristics), lang=lang, policy=policy, mask=mask, specs=self.characteristics)
 
     def published(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Lang
+from kansenspiegel.codes import ALL, CHARACTERISTICS, TABLE_2_1_CHARACTERISTICS, UNKNOWN, Characteristic, Lang
 from kansenspiegel.disclosure import PUBLIC, SUPPRESSED, Policy, cell_keys
 
 TABLE_2_1_MOMENTS = ("population", "provision", "employed", "sustained")
@@ -33,14 +33,17 @@ def table_2_1(
     lang: Lang = "nl",
     policy: Policy = PUBLIC,
     mask: pd.DataFrame | None = None,
+    specs: dict[str, Characteristic] | None = None,
 ) -> pd.DataFrame:
     """Table 2.1 for the cube rows of one dataset, year and geography (values as text);
-    ``mask`` (from `disclosure.suppression_mask`) adds secondary suppression."""
+    ``mask`` (from `disclosure.suppression_mask`) adds secondary suppression; ``specs``: the
+    dataset's characteristics (with its own ones), default the standard ones."""
     blocks = []
     for name in characteristics:
-        spec = CHARACTERISTICS[name]
-        present = set(cube.loc[cube.grouping == name, name])
-        rows = cube[cube.grouping == name].set_index(name, drop=False).reindex([c for c in spec.codes if c in present])
+        spec = (CHARACTERISTICS if specs is None else specs)[name]
+        # a one-characteristic group's key is its code (an own characteristic has no column)
+        present = set(cube.loc[cube.grouping == name, "group"])
+        rows = cube[cube.grouping == name].set_index("group", drop=False).reindex([c for c in spec.codes if c in present])
         known = rows.index != UNKNOWN
         block = pd.DataFrame({"characteristic": name, "group": [spec.group_label(c, lang) for c in rows.index]})
         total = {"characteristic": name, "group": spec.total_label(lang)}

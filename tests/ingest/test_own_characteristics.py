@@ -13,7 +13,7 @@ from statsmodels.stats.multitest import multipletests
 
 from kansenspiegel import Mirror
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, MOMENTS, SEP
-from kansenspiegel.disclosure import PUBLIC
+from kansenspiegel.disclosure import INTERNAL, PUBLIC, publish_metrics
 from kansenspiegel.disclosure._audit import differencing_attack, linear_attack
 from kansenspiegel.ingest import IngestError, ingest_frame
 from kansenspiegel.store import Store
@@ -65,11 +65,12 @@ def test_every_grouping_with_an_own_characteristic_counts_what_a_direct_count_gi
         pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index().astype(got.dtypes.to_dict()), check_names=False)
 
 
-def test_an_own_characteristic_is_named_as_the_file_first_writes_it(own: tuple[pd.DataFrame, Mirror]) -> None:
+def test_an_own_characteristic_is_named_as_the_file_most_often_writes_it(own: tuple[pd.DataFrame, Mirror]) -> None:
     _, mirror = own
     status = mirror.characteristics["statushouder"]
     assert status.own and status.label("nl") == "Statushouder"
-    assert [status.group_label(c, "nl") for c in status.codes] == ["Statushouder: Ja", "Statushouder: nee", "Statushouder: onbekend"]
+    # 'Ja' once, 'ja' many times: one group, named 'ja'
+    assert [status.group_label(c, "nl") for c in status.codes] == ["Statushouder: ja", "Statushouder: nee", "Statushouder: onbekend"]
     assert status.group_label("unknown", "en") == "Statushouder: unknown"
     education = mirror.characteristics["education_level"]  # a covariate of the contract: its codes and words
     assert education.codes == ("low", "medium", "high", "unknown") and education.group_label("low", "nl") == "Laag opgeleid"
@@ -144,8 +145,31 @@ def refused(frame: pd.DataFrame, tmp_path, **kwargs: object) -> str:  # type: ig
         (lambda f: f.assign(**{"kenmerk:": "x"}), "deze naam voor een eigen kenmerk mag niet"),
         (lambda f: f.assign(**{"kenmerk:buurt": ["—" if i == 5 else "noord" for i in range(len(f))]}), "rij 6"),  # a frame: its first row is row 1
         (lambda f: f.assign(**{"kenmerk:opleidingsniveau": ["universitair" if i == 2 else "laag" for i in range(len(f))]}), "universitair"),
+        (lambda f: f.assign(**{"kenmerk:@cmd": "x"}), "deze naam voor een eigen kenmerk mag niet"),
+        (lambda f: f.assign(**{"kenmerk:buurt": ["x" * 61 if i == 0 else "noord" for i in range(len(f))]}), "hoogstens 60 tekens"),
+        # names of the tables' own columns would overwrite them in the rollup
+        (lambda f: f.assign(**{"kenmerk:population": "x"}), "'population' is al een kolom"),
+        (lambda f: f.assign(**{"kenmerk:geo_level": "x"}), "'geo_level' is al een kolom"),
+        (lambda f: f.assign(**{"kenmerk:sig": "x"}), "'sig' is al een kolom"),
+        # different values must not merge into one group, nor into the unknown one
+        (lambda f: f.assign(**{"kenmerk:leeftijd_eigen": ["<25" if i % 2 else ">25" for i in range(len(f))]}), "deze waarden worden één groep: <25 / >25"),
+        (lambda f: f.assign(**{"kenmerk:buurt": ["Unknown!" if i == 3 else "noord" for i in range(len(f))]}), "Unknown!"),
     ],
-    ids=["four-own", "eleven-values", "name-taken", "no-name", "value-without-letters", "education-not-a-level"],
+    ids=[
+        "four-own",
+        "eleven-values",
+        "name-taken",
+        "no-name",
+        "value-without-letters",
+        "education-not-a-level",
+        "formula-name",
+        "long-value",
+        "count-name",
+        "level-name",
+        "rollup-name",
+        "values-merge",
+        "value-is-unknown",
+    ],
 )
 def test_own_columns_that_cannot_be_groups_are_refused_in_dutch(change, words: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     text = refused(change(with_own(60)), tmp_path)
@@ -160,6 +184,10 @@ def test_a_column_declared_by_name_is_an_own_characteristic_and_a_missing_one_is
     store.close()
     text = refused(with_own(50), tmp_path, characteristics=("wijk",))
     assert "kolom 'wijk'" in text and "ontbrekende kolom" in text
+    both = Store(tmp_path / "both.duckdb")  # declared by name and by its header: one characteristic
+    ingest_frame(both, with_own(100), source="k.csv", dataset="both", kind="microdata", characteristics=("statushouder",))
+    assert Mirror(store=both, dataset="both").characteristic_names.count("statushouder") == 1
+    both.close()
 
 
 def test_a_database_made_before_own_characteristics_takes_a_file_with_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -174,3 +202,54 @@ def test_a_database_made_before_own_characteristics_takes_a_file_with_them(tmp_p
     old = Mirror(store=store, dataset="old").counts(year=2018, geography=GM)
     assert set(old.grouping) == {SEP.join(c) if c else "all" for k in range(4) for c in combinations(CHARACTERISTIC_NAMES, k)}
     store.close()
+
+
+def test_the_table_2_1_layout_takes_an_own_characteristic(own: tuple[pd.DataFrame, Mirror]) -> None:
+    frame, mirror = own
+    table = mirror.table(year=2018, geography=GM, characteristics=["statushouder"])
+    assert list(table.group) == ["Statushouder: ja", "Statushouder: nee", "Totaal bekend", "Statushouder: onbekend"]
+    yes = int((frame["kenmerk:Statushouder"].str.lower() == "ja").sum())
+    assert int(table.population.iloc[0]) == int(np.floor(yes / 10 + 0.5) * 10)  # rounded to tens
+    with pytest.raises(Exception, match="wijk"):
+        mirror.table(year=2018, geography=GM, characteristics=["wijk"])
+
+
+def lonely_hidden(published: pd.DataFrame) -> tuple[int, int]:
+    """(sums checked, sums whose one hidden part can be read back): every sum along one
+    characteristic of a grouping with the own characteristic, built here from the group keys
+    and the published rows alone (not from the suppression's own lines)."""
+    from kansenspiegel.disclosure._audit import attacker_view
+
+    view = attacker_view(published)
+    view = view[view.geography == GM]
+    checked = lonely = 0
+    for column in ("population", "employed", "provision"):
+        shown = view.set_index(["grouping", "group"])[column]
+        for grouping in [g for g in view.grouping.unique() if "statushouder" in g.split(SEP)]:
+            chars = grouping.split(SEP)
+            cells = view[view.grouping == grouping]
+            parts = cells.group.str.split(SEP, expand=True)
+            for j in range(len(chars)):
+                rest = [i for i in range(len(chars)) if i != j]
+                parent_grouping = SEP.join(chars[i] for i in rest) if rest else "all"
+                key = parts[rest].agg(SEP.join, axis=1) if rest else pd.Series("all", index=cells.index)
+                for parent, members in cells.groupby(key.to_numpy()):
+                    checked += 1
+                    lonely += int(members[column].isna().sum() == 1 and not np.isnan(shown.get((parent_grouping, parent), np.nan)))
+    return checked, lonely
+
+
+def test_no_hidden_own_count_is_the_only_hidden_one_of_a_published_sum() -> None:
+    """Secondary suppression, checked independently: along every characteristic of a grouping
+    with an own one, a hidden count is never the one unknown of a sum whose total and other
+    parts are published. The negative control (small cells hidden, nothing more) fails it."""
+    persons = with_own(400, seed=9).drop(columns=["kenmerk:opleidingsniveau"])
+    mirror = Mirror.from_microdata(persons, dataset="small")
+    checked, lonely = lonely_hidden(mirror.published(year=2018))
+    assert checked > 100 and lonely == 0
+    naive = publish_metrics(mirror.select(year=2018), INTERNAL)
+    small = (naive.population < 10).to_numpy()
+    for c in ("denominator", "count"):
+        naive.loc[small | (naive[c] < 10).to_numpy(), c] = pd.NA
+    naive.loc[small, "population"] = pd.NA
+    assert lonely_hidden(naive)[1] > 0

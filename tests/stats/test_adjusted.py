@@ -139,6 +139,16 @@ def test_the_view_shows_raw_and_adjusted_side_by_side_published_in_whole_points(
     assert women.smaller_after_adjustment and abs(women_exact.adjusted_gap_pp) < abs(women_exact.model_raw_gap_pp)
     assert women.adjusted_gap_pp == round(women_exact.adjusted_gap_pp) and float(women.adjusted_gap_pp).is_integer()
     assert women_exact.adjusted_gap_pp + women_exact.linked_part_pp == pytest.approx(women_exact.model_raw_gap_pp)
+    # published, the raw gap beside the model is the published one (rounded counts) in whole
+    # points, never the model's exact one, and the shown parts add up
+    shown = public[~public.hidden]
+    assert (shown.model_raw_gap_pp == np.round(shown.raw_gap_pp) + 0.0).all()
+    assert (shown.adjusted_gap_pp + shown.linked_part_pp == shown.model_raw_gap_pp).all()
+    assert not (np.signbit(shown.model_raw_gap_pp) & (shown.model_raw_gap_pp == 0)).any()  # no "−0"
+    # and where the published raw gap is hidden, the model says nothing either
+    for geo in ("GM0088", "GM0599", "GM0362"):
+        rows = Published(mirror).run("adjusted", year=2018, geography=geo, moment="employed")
+        assert rows[rows.raw_gap_pp.isna()].hidden.all() and rows[rows.hidden].adjusted_gap_pp.isna().all()
     assert set(women.covariates) == set(COVARIATE_CELLS) - {"dutch_language_level"}  # the one covariate without variation is left out
     assert "−" in women.text and "gaat samen met die kenmerken" in women.text
     # a municipality of a few hundred people: its small groups get no model output

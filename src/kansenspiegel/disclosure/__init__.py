@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kansenspiegel.codes import ALL, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes, has_unknown_part
+from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes, has_unknown_part
 from kansenspiegel.codes import COUNT_COLUMNS as CUBE_COUNT_COLUMNS
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import benjamini_hochberg, complete_counts, rate_interval, rate_range, two_proportion_bound
@@ -116,6 +116,13 @@ INTERNAL = Policy(rounding_base=1, threshold=0)
 def cell_keys(frame: pd.DataFrame, count: str | pd.Series | np.ndarray) -> np.ndarray:
     """A text key per row naming the published count (dataset|year|geography|group|count)."""
     parts = frame["dataset"].astype(str) + "|" + frame["year"].astype(str) + "|" + frame["geography"].astype(str) + "|" + frame["group"].astype(str) + "|"
+    if "grouping" in frame:
+        # a standard group's key names its grouping (``female+yes``); an own characteristic's
+        # codes may repeat another's (``ja``/``nee``), so its grouping is part of the key
+        groupings = frame["grouping"].astype(str)
+        standard = {g: all(c in CHARACTERISTIC_NAMES or c == ALL for c in g.split(SEP)) for g in groupings.unique()}
+        own = ~groupings.map(standard).astype(bool)
+        parts = parts.where(~own, parts + groupings + "|")
     if not isinstance(count, str):
         count = pd.Series(np.asarray(count, dtype=object), index=frame.index).astype(str)
     return (parts + count).to_numpy(dtype=object)

@@ -16,6 +16,7 @@ import pandas as pd
 from kansenspiegel.codes import (
     CHARACTERISTIC_NAMES,
     CHARACTERISTICS,
+    COUNT_COLUMNS,
     COVARIATE_CHARACTERISTICS,
     MAX_OWN_CHARACTERISTICS,
     MAX_OWN_GROUPS,
@@ -40,6 +41,7 @@ from kansenspiegel.ingest._contract import (
     ColumnSpec,
 )
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
+from kansenspiegel.stats import METRIC_COLUMNS
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "t"}
 _FALSE = {"false", "0", "nee", "n", "no", "onwaar", "f"}
@@ -144,18 +146,57 @@ def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool, sp
 
 
 _UNKNOWN_WORDS = {"", "unknown", "onbekend", "?", "na", "n/a"}
+#: The longest name or value of an own characteristic (it is a label, not a text).
+MAX_OWN_TEXT = 60
+#: Names an own characteristic may not have: the columns of every stage's tables (the rollup
+#: puts own characteristics beside them under their names) and the words of the group keys.
+RESERVED_NAMES = frozenset(
+    {
+        "all",
+        "unknown",
+        "grouping",
+        "group",
+        "dataset",
+        "moment",
+        "year",
+        "geo_level",
+        "geography",
+        "municipality",
+        "person_key",
+        "gm_code",
+        "amr_code",
+        "sig",
+        "sig_size",
+        "distance",
+        "rank",
+        "best",
+        "best_sig",
+        "months_band",
+        "suppressed",
+        "significant",
+        "significant_vs_national",
+        "label",
+        *OWN_SLOTS,
+        *COUNT_COLUMNS,
+        *METRIC_COLUMNS,
+    }
+)
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents (``É`` → ``e``)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
 def _slug(text: str) -> str:
     """``Statushouder (VVV)`` → ``statushouder_vvv``; accents dropped (``é`` → ``e``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", _plain(text)).strip("_")
 
 
 def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[ColumnSpec, ...], file: str) -> list[tuple[str, str, str]]:
     """The own characteristics a file declares: (column, name, label) per column headed
     ``kenmerk:<name>`` (or ``characteristic:``), or named in ``declared``."""
-    taken = {"all", "grouping", "group", "dataset", "moment", *OWN_SLOTS}
+    taken = set(RESERVED_NAMES)
     for s in specs:
         taken |= {s.name, *s.aliases}
     covariate_alias = {a: s.name for s in specs if s.name in COVARIATE_CHARACTERISTICS for a in (s.name, *s.aliases)}
@@ -167,13 +208,16 @@ def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[Co
         prefix = next((p for p in OWN_PREFIXES if text.lower().startswith(p)), None)
         if prefix is not None:
             label = text[len(prefix) :].strip()
+            wanted.pop(_slug(label), None)  # declared both ways: one characteristic
         elif _slug(text) in wanted:
             label = text
             wanted.pop(_slug(text))
         else:
             continue
         name = covariate_alias.get(_slug(label), _slug(label))
-        if not re.fullmatch(OWN_NAME, name):
+        # shown as it is written, also at the start of a cell in CSV and Excel downloads: it
+        # starts with a letter or digit (never '=', '+', '-' or '@', which Excel would run)
+        if not re.fullmatch(OWN_NAME, name) or not re.match(r"[^\W_]", label) or len(label) > MAX_OWN_TEXT:
             problems.append(problem("own_characteristic_name", "bad_own_name", row=1, column=text))
         elif name in taken and name not in covariate_alias.values():
             problems.append(problem("own_characteristic_name", "own_name_taken", row=1, column=text, name=name))
@@ -205,10 +249,26 @@ def _own_values(coll: _Collector, raw: pd.Series, column: str, name: str, label:
     unknown = low.isin(_UNKNOWN_WORDS) & ~total
     values = text[~(total | unknown)]
     firsts = values.drop_duplicates()
+    if len(firsts) > 100 * MAX_OWN_GROUPS:  # free text (a name, an address): not worth naming each value
+        first = int(np.flatnonzero(~(total | unknown))[0])
+        coll.add(np.arange(len(raw)) == first, column, text, "own_groups", "too_many_own_groups", n=values.str.lower().nunique(), limit=MAX_OWN_GROUPS)
+        return pd.Series(pd.NA, index=raw.index, dtype="string"), own_characteristic(name, label, {})
     code_of = {v: _slug(v) for v in firsts}
-    coll.add(text.map(code_of).eq("").fillna(False) & ~(total | unknown), column, text, "own_value")
     codes = text.map(code_of).where(~unknown, UNKNOWN).where(~total, None)
-    known = {c: v for v, c in reversed(list(code_of.items())) if c and c != UNKNOWN}  # the first way a value is written
+    coll.add((codes.eq("").fillna(False) | (text.str.len() > MAX_OWN_TEXT)) & ~(total | unknown), column, text, "own_value", limit=MAX_OWN_TEXT)
+    # values that differ in more than case, spaces and accents must not become one group
+    # ('<25' and '>25' would both be '25'), nor the unknown group ('Unknown!')
+    spelled = pd.DataFrame({"code": list(code_of.values()), "plain": [" ".join(_plain(v).split()) for v in code_of]}).drop_duplicates()
+    clash = set(spelled.code[spelled.code.duplicated(keep=False) | (spelled.code == UNKNOWN)]) - {""}
+    if clash:
+        bad = codes.isin(clash) & ~(total | unknown)
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        same = sorted(v for v, c in code_of.items() if c == codes.iloc[first])
+        coll.add(np.arange(len(raw)) == first, column, text, "own_distinct", "own_values_merge", spellings=" / ".join(same)[:200])
+    # each group is named the way the file writes it most often (the first of equals)
+    counted = pd.DataFrame({"code": codes[~(total | unknown)], "text": values}).groupby(["code", "text"], sort=False).size().reset_index(name="n")
+    counted = counted[(counted.code != "") & (counted.code != UNKNOWN)]
+    known = dict(counted.sort_values("n", ascending=False, kind="stable").drop_duplicates("code").pipe(lambda f: zip(f.code, f.text)))
     if len(known) > MAX_OWN_GROUPS:
         coll.add(
             np.arange(len(raw)) == int(np.flatnonzero(~(total | unknown))[0]),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, MOMENTS, NATIONAL_CODE, UNKNOWN, group_label
-from kansenspiegel.disclosure import publish_model, significant_digits
+from kansenspiegel.disclosure import MODEL_OUTPUTS, publish_model, significant_digits
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import COVARIATE_CELLS, benjamini_hochberg, covariate_matrix, fit_adjusted
 from kansenspiegel.views._params import Geo, Language, Moment, Year
@@ -136,6 +136,20 @@ def _published(frame: pd.DataFrame, shown: pd.DataFrame, pub: Published, p: Adju
     out = publish_model(frame.reset_index(drop=True), pub.policy)
     key = pd.MultiIndex.from_frame(out[["grouping", "group"]]) if len(out) else pd.MultiIndex.from_tuples([], names=["grouping", "group"])
     out["raw_gap_pp"] = 100 * shown["rate_difference"].reindex(key).to_numpy(dtype="float64", na_value=np.nan)
+    if not pub.policy.exact:
+        # the raw gap is a difference of two chances, so it follows the count rules: the one of
+        # the published (rounded) counts, in whole points, not the exact one of the model; the
+        # part that goes with the covariates is what is left of it beside the adjusted gap, so
+        # the shown parts still add up
+        shown_raw = out["raw_gap_pp"].to_numpy(dtype="float64")
+        raw = np.sign(shown_raw) * np.floor(np.abs(shown_raw) + 0.5) / 100 + 0.0  # half away from zero, no −0
+        # where the published raw gap is hidden (secondary suppression), no model output either
+        hidden = out.hidden.to_numpy(dtype=bool) | np.isnan(raw)
+        for c in MODEL_OUTPUTS:
+            out[c] = np.where(hidden, np.nan, out[c].astype("float64"))
+        out["hidden"] = hidden
+        out["model_raw_gap"] = np.where(hidden, np.nan, raw)
+        out["linked_part"] = np.round(out["model_raw_gap"].astype("float64") - out["adjusted_gap"].astype("float64"), 2) + 0.0
     for c in ("model_raw_gap", "adjusted_gap", "adjusted_low", "adjusted_high", "linked_part"):
         out[f"{c}_pp"] = np.round(100 * out[c].astype("float64"), 6)  # whole points stay whole (no 7.000000000000001)
     # clear: after Benjamini–Hochberg over the groups shown (the page's family of model tests)
