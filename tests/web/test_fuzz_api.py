@@ -32,5 +32,5 @@ def test_no_server_errors_on_any_generated_input(demo_2018_db: Path, tmp_path: P
             assert response.status_code < 500, f"{case.method} {case.formatted_path} {case.query}: {response.status_code}"
 
         fuzz()
-    assert len(seen) == 17, seen
+    assert len(seen) == 18, seen
     assert all(max(codes) < 500 for codes in statuses.values())
