@@ -283,3 +283,19 @@ def test_users_are_managed_on_the_command_line_and_a_shared_server_starts_with_t
     assert runner.invoke(app, ["users", "remove", "nijmegen", *base]).exit_code == 0
     assert runner.invoke(app, ["users", "password", "analist", *base, "--password-stdin"], input="nog een ander wachtwoord\n").exit_code == 0
     assert [line.split(";")[0] for line in runner.invoke(app, ["users", "list", *base]).stdout.splitlines()] == ["name", "analist"]
+
+
+def test_the_example_client_file_loads_with_its_own_characteristic(tmp_path: Path) -> None:
+    """`example-clients` writes a synthetic client file a newcomer can load; `ingest` takes its
+    kenmerk:statushouder column as an own characteristic. A wrong code is refused."""
+    out = tmp_path / "voorbeeld.csv"
+    written = runner.invoke(app, ["example-clients", "-o", str(out)])
+    assert written.exit_code == 0, written.output
+    assert "SYNTHETI" in written.output and "kenmerk:statushouder" in out.read_text(encoding="utf-8-sig").splitlines()[0]
+    db = tmp_path / "own.duckdb"
+    loaded = runner.invoke(app, ["ingest", str(out), "--db", str(db), "--dataset", "voorbeeld"])
+    assert loaded.exit_code == 0, loaded.output
+    mirror = Mirror.open(db, dataset="voorbeeld")
+    assert [c.name for c in mirror.own_characteristics] == ["statushouder"]
+    wrong = runner.invoke(app, ["example-clients", "-o", str(tmp_path / "x.csv"), "--municipality", "GM9999"])
+    assert wrong.exit_code != 0 and "GM9999" in wrong.output

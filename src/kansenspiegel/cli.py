@@ -123,6 +123,27 @@ def demo_data(
         _say("demo_loaded", path=store.path, cube=_n(result.cube_rows), metrics=_n(result.metric_rows))
 
 
+@app.command("example-clients")
+def example_clients(
+    output: Annotated[Path, typer.Option("--output", "-o", help="clients.csv (semicolons, as Dutch Excel) or clients.xlsx")],
+    municipality: Annotated[str, typer.Option(help="CBS municipality code")] = "GM0268",
+) -> None:
+    """Write a SYNTHETIC client file of one municipality to try the upload page with: the demo's
+    people of 2018, with an own characteristic kenmerk:statushouder (not in the national data)."""
+    from kansenspiegel.demo import example_client_file
+    from kansenspiegel.geography import municipalities
+
+    if municipality not in set(municipalities().gm_code):
+        _fail(t("cli.unknown_municipality", _lang(), code=repr(municipality)))
+    frame = example_client_file(municipality)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".xlsx":
+        frame.to_excel(output, index=False, sheet_name="clients")
+    else:
+        frame.to_csv(output, sep=";", index=False, encoding="utf-8-sig")
+    _say("example_written", path=output, rows=_n(len(frame)))
+
+
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="CSV (; or ,), XLSX or Parquet file following the data contract")],

@@ -253,3 +253,28 @@ def test_no_hidden_own_count_is_the_only_hidden_one_of_a_published_sum() -> None
         naive.loc[small | (naive[c] < 10).to_numpy(), c] = pd.NA
     naive.loc[small, "population"] = pd.NA
     assert lonely_hidden(naive)[1] > 0
+
+
+def test_an_own_characteristic_nested_in_a_standard_one_does_not_hide_the_standard_groups() -> None:
+    """Status holders are migrants: nobody of Dutch background is one, so 'Dutch background ×
+    status holder: no' is all people of Dutch background. Hiding that cell would hide the Dutch
+    background figure itself; the suppression chooses other cells, and every single-characteristic
+    figure stays published, as in the same file without the own characteristic (the example
+    client file, Nijmegen's demo clients)."""
+    from kansenspiegel.demo import example_client_file
+
+    persons = example_client_file(GM)
+    mirror = Mirror.from_microdata(persons, dataset="nested")
+    cube = mirror.counts(year=2018, geography=GM).set_index(["grouping", "group"])
+    assert ("migration_background+statushouder", "dutch+ja") not in cube.index
+    moments = ["employed", "provision", "sustained"]
+    published = mirror.published(year=2018, geography=GM)
+    single = published[published.grouping.isin(CHARACTERISTIC_NAMES) & published.moment.isin(moments)]
+    plain = Mirror.from_microdata(persons.drop(columns=["kenmerk:statushouder"]), dataset="plain").published(year=2018, geography=GM)
+    plain = plain[plain.grouping.isin(CHARACTERISTIC_NAMES) & plain.moment.isin(moments)]
+    assert single["count"].isna().sum() <= plain["count"].isna().sum()
+    assert single[single.grouping == "migration_background"]["count"].notna().all()
+    assert lonely_hidden(mirror.published(year=2018))[1] == 0
+    # and the file's planted gap is there: status holders work less often than the rest
+    yes = published[(published.grouping == "statushouder") & (published.group == "ja") & (published.moment == "employed")].iloc[0]
+    assert yes.significant and yes.rate_difference < -0.05

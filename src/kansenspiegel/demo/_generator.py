@@ -477,3 +477,27 @@ def generate(years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED, effec
             n = round(n2018 * YEAR_SIZE.get(year, 1.0))
             frames[year], _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng([seed, year]), n, effects)
     return pd.concat([frames[y] for y in sorted(years)], ignore_index=True)
+
+
+#: The example client file's planted gap: refugee status holders (statushouders, mostly of a
+#: non-western background) work less often than the rest, beyond what their background gives.
+EXAMPLE_STATUS_SHARE = {"non_western": 0.35, "western": 0.05, "dutch": 0.0, "unknown": 0.1}
+EXAMPLE_STATUS_WORK_KEPT = 0.45
+
+
+def example_client_file(municipality: str = "GM0268", year: int = CALIBRATED_YEAR, seed: int = SEED) -> pd.DataFrame:
+    """A SYNTHETIC client file of one municipality as a municipality would fill in the template:
+    the demo's people of that municipality and year (contract columns), with an own
+    characteristic ``kenmerk:statushouder`` that is not in the national data and has a planted
+    gap (status holders keep work ≥ 1 month at 45 % of their chance)."""
+    people = generate(years=[year], seed=seed)
+    people = people[people.municipality == municipality].reset_index(drop=True)
+    rng = np.random.default_rng([seed, 7])
+    share = people.migration_background.map(EXAMPLE_STATUS_SHARE).fillna(0.0).to_numpy()
+    status = rng.random(len(people)) < share
+    lose = status & (rng.random(len(people)) > EXAMPLE_STATUS_WORK_KEPT)
+    people["employed_1m"] = people.employed_1m & ~lose
+    people["employed_6m"] = people.employed_6m & people.employed_1m
+    people["person_key"] = [f"klant-{i:06d}" for i in range(len(people))]
+    people["kenmerk:statushouder"] = np.where(status, "ja", "nee")
+    return people

@@ -6,8 +6,9 @@ the cell one level up (a combination's groups to the coarser combination, single
 suppressed cell is recoverable by subtraction when it is the only suppressed cell of a line
 (a member, with the total published, or the total, with every member published). Secondary suppression follows the classical rule used for
 hierarchical tables (as in tau-ARGUS' singleton protection, the first step of its hypercube
-method): in every such line, also suppress the smallest other member, and repeat until no line
-has exactly one suppressed member. Each count column (population, and the counts of every
+method): in every such line, also suppress the smallest other member (one that is not the only
+member of another line, where there is one, so that hiding it does not also hide a coarser
+total), and repeat until no line has exactly one suppressed member. Each count column (population, and the counts of every
 moment) is protected on its own.
 
 Everything is vectorised over the incidence of cells and lines: no loop over cells, only over
@@ -83,6 +84,15 @@ def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUN
     line_total[line] = total
     out = {}
     population = cube["population"].to_numpy(dtype="float64", na_value=np.nan)
+    # a cell that is the only member of a line (Dutch background × status holder = all people of
+    # Dutch background, when no status holder has it) takes that line's total with it when it is
+    # hidden: a coarser, more useful cell; so such a cell is chosen last
+    # (lines of groups only: a municipality alone in its AMR, as in an own file, takes the AMR along at no cost)
+    members_per_line = np.bincount(line, minlength=n_lines)
+    geography = cube["geography"].astype(str).to_numpy()
+    of_groups = geography[member] == geography[total]
+    sole = np.zeros(len(cube), dtype=bool)
+    sole[member[(members_per_line[line] == 1) & of_groups]] = True
     for column in columns:
         values = cube[column].to_numpy(dtype="float64", na_value=np.nan)
         hidden = (values < threshold) | (population < threshold) | np.isnan(values)
@@ -96,8 +106,8 @@ def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUN
             # the smallest published member of each exposed line joins the suppression; a line
             # with no other member (an AMR of one municipality) hides its total instead
             candidate = exposed[line] & ~hidden[member]
-            frame = pd.DataFrame({"line": line[candidate], "member": member[candidate], "value": values[member[candidate]]})
-            pick = frame.sort_values(["line", "value", "member"]).drop_duplicates("line")
+            frame = pd.DataFrame({"line": line[candidate], "member": member[candidate], "sole": sole[member[candidate]], "value": values[member[candidate]]})
+            pick = frame.sort_values(["line", "sole", "value", "member"]).drop_duplicates("line")
             hidden[pick["member"].to_numpy()] = True
             lonely = np.setdiff1d(np.flatnonzero(exposed), pick["line"].to_numpy())
             hidden[line_total[lonely]] = True
