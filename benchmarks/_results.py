@@ -18,3 +18,9 @@ def write_section(section: str) -> None:
     text = re.sub(title + r".*?(?=\n## |\Z)", "", text, flags=re.S).rstrip() + "\n\n" + section
     RESULTS.write_text(text, encoding="utf-8")
     print(section)
+
+
+def write_table(heading: str, intro: list[str], rows: list[tuple[str, float, str]]) -> None:
+    """A section of one table (what, wall seconds, note) under ``heading`` and its ``intro`` lines."""
+    lines = [heading, "", *intro, "", "| what | wall (s) | note |", "|---|---:|---|", *[f"| {name} | {s:.2f} | {note} |" for name, s, note in rows]]
+    write_section("\n".join(lines) + "\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._results import write_section  # noqa: E402
+from benchmarks._results import write_table  # noqa: E402
 
 WORK = HERE / "_work"
 DB = WORK / "demo-7y.duckdb"
@@ -95,16 +95,13 @@ def main() -> None:
             f"{n_trends} trend tests, {n_models} models; {float(inner):.1f} s computing; {seconds / ingest:.2f}× the ingest",
         )
     )
-    lines = [
+    write_table(
         "## Analyses beyond outflow: trends, adjusted gaps, rest of the AMR (bench_analyses.py, " + time.strftime("%Y-%m-%d") + ")",
-        "",
-        "Fresh process per line (imports and opening the 7-year demo database included), this 2-core machine.",
-        "",
-        "| what | wall (s) | note |",
-        "|---|---:|---|",
-        *[f"| {name} | {s:.2f} | {note} |" for name, s, note in rows],
-    ]
-    write_section("\n".join(lines) + "\n")
+        [
+            "Fresh process per line (imports and opening the 7-year demo database included), this 2-core machine.",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._results import write_section  # noqa: E402
+from benchmarks._results import write_table  # noqa: E402
 
 WORK = HERE / "_work"
 GM = "GM0363"
@@ -87,17 +87,14 @@ def main() -> None:
     rows.append(
         ("own combinations view (statushouder × education × gender), cold", float(out[1]), f"{float(out[2]):.2f} s with imports and opening both databases")
     )
-    lines = [
+    write_table(
         "## Own characteristics in a client file (bench_own.py, " + time.strftime("%Y-%m-%d") + ")",
-        "",
-        "Fresh process per ingest (the CLI, imports and checkpoint included), this 2-core machine. Each own",
-        "characteristic adds every combination of up to three with it, so the cube grows (26 → 42 → 93 groupings).",
-        "",
-        "| what | wall (s) | note |",
-        "|---|---:|---|",
-        *[f"| {name} | {s:.2f} | {note} |" for name, s, note in rows],
-    ]
-    write_section("\n".join(lines) + "\n")
+        [
+            "Fresh process per ingest (the CLI, imports and checkpoint included), this 2-core machine. Each own",
+            "characteristic adds every combination of up to three with it, so the cube grows (26 → 42 → 93 groupings).",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":
