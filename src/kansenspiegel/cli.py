@@ -128,8 +128,7 @@ def example_clients(
     output: Annotated[Path, typer.Option("--output", "-o", help="clients.csv (semicolons, as Dutch Excel) or clients.xlsx")],
     municipality: Annotated[str, typer.Option(help="CBS municipality code")] = "GM0268",
 ) -> None:
-    """Write a SYNTHETIC client file of one municipality to try the upload page with: the demo's
-    people of 2018, with an own characteristic kenmerk:statushouder (not in the national data)."""
+    """Write a SYNTHETIC client file of one municipality (the demo's people of 2018, with an own characteristic kenmerk:statushouder) to try the upload page with."""
     from kansenspiegel.demo import example_client_file
     from kansenspiegel.geography import municipalities
 
