@@ -570,6 +570,388 @@ def users_password(name: str, users: UsersOption = None, db: DbOption = None, pa
     _say("password_set", name=name)
 
 
+rounds_app = typer.Typer(
+    help="Rounds of intervisie conversations: registrations, the group plan, every participant's pack, the facilitator sheets, what was said, the overview.",
+    no_args_is_help=True,
+)
+app.add_typer(rounds_app, name="rounds")
+
+RoundsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rounds-db", help="The rounds database (staff personal data) [default: <db>-rounds.sqlite beside --db]", metavar="<path>", show_default=False
+    ),
+]
+RoundId = Annotated[int, typer.Argument(help="The round's number (kansenspiegel rounds list)")]
+
+
+def _rounds_file(rounds: Path | None, db: Path | None) -> Path:
+    from kansenspiegel.store import default_db_path
+
+    if rounds is not None:
+        return rounds
+    path = db if db is not None else default_db_path()
+    return path.with_name(path.stem + "-rounds.sqlite")
+
+
+def _rounds(rounds: Path | None, db: Path | None):  # type: ignore[no-untyped-def]
+    from kansenspiegel.conversations import Rounds
+
+    return Rounds(_rounds_file(rounds, db))
+
+
+def _figures(db: Path | None, dataset: str | None):  # type: ignore[no-untyped-def]
+    from kansenspiegel.disclosure import PUBLIC
+    from kansenspiegel.views import Published
+
+    return Published(_open(db, dataset), PUBLIC)
+
+
+@contextmanager
+def _round_errors(lang: Language | None = None) -> Iterator[None]:
+    try:
+        yield
+    except IngestError as exc:
+        err.print(exc.text(lang or _lang()), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+    except UserError as exc:
+        _fail(exc.text(lang or _lang()), lang)
+
+
+def _print_plan(store, round_id: int, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    from kansenspiegel.conversations import plan_view
+
+    view = plan_view(store, round_id, None, lang)
+    if view is None:
+        return
+    q = view.plan.quality
+    typer.echo(t("cli.plan_quality", lang, score=str(q.score).replace(".", "," if lang == "nl" else "."), groups=q.groups, placed=q.placed, people=q.people))
+    for g in view.groups:
+        typer.echo(f"\n{t('rounds.group_n', lang, number=g['number']).capitalize()} · {g['slot']} · {g['roles']}")
+        for m in g["members"]:
+            typer.echo(f"  {m['id']:>4}  {m['name']} — {m['role']}, {m['municipality']} ({m['region']})")
+    if view.unplaced:
+        typer.echo("\n" + t("cli.plan_unplaced", lang))
+        for m in view.unplaced:
+            typer.echo(f"  {m['id']:>4}  {m['name']} — {m['reason']}")
+    if view.notes:
+        typer.echo("\n" + t("cli.plan_notes", lang))
+        for n in view.notes:
+            typer.echo(("  ! " if n["breaks"] else "  - ") + n["text"])
+
+
+@rounds_app.command("create")
+def rounds_create(
+    name: Annotated[str, typer.Argument(help="The round's name, e.g. 'Intervisie voorjaar 2021'")],
+    year: Annotated[int, typer.Option("--year", help="The year of the figures the conversations start from")],
+    slot: Annotated[list[str], typer.Option("--slot", help="A time slot, e.g. 'di 12 jan 10:00'; repeat for more")],
+    min_size: Annotated[int, typer.Option("--min", help="Smallest group")] = 4,
+    max_size: Annotated[int, typer.Option("--max", help="Largest group")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="The planner's seed (the same seed gives the same plan)")] = 0,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the packs and sheets")] = Lang.nl,
+    dashboard: Annotated[str, typer.Option("--dashboard", help="The dashboard's address the packs link to")] = "http://127.0.0.1:8000",
+    facilitator: Annotated[
+        list[str] | None, typer.Option("--facilitator", help="A user of the shared server who may see and run the round; repeat for more")
+    ] = None,
+    registrations: Annotated[Path | None, typer.Option("--registrations", help="A registrations file to import at once (CSV/XLSX)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="With --registrations: plan the groups and write every pack and sheet into this folder")
+    ] = None,
+    db: DbOption = None,
+    dataset: DatasetOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Create a round (and, with --registrations and -o, import, plan and write the packs in one go)."""
+    pub = _figures(db, dataset)
+    code = lang.code
+    with _round_errors(code):
+        if year not in pub.years:
+            raise UserError("rounds.error.round_year", 400, year=year, years=", ".join(map(str, pub.years)))
+        store = _rounds(rounds, db)
+        rnd = store.create(
+            name=name,
+            year=year,
+            dataset=pub.mirror.dataset,
+            slots=slot,
+            min_size=min_size,
+            max_size=max_size,
+            lang=code,
+            seed=seed,
+            dashboard=dashboard,
+            facilitators=tuple(f.strip().lower() for f in facilitator or ()),
+        )
+        _say("round_created", code, id=rnd.id, name=rnd.name, path=store.path)
+        if registrations is not None:
+            _import_registrations(store, rnd.id, registrations, replace=False, lang=code)
+            if output is not None:
+                _plan_and_packs(store, pub, rnd.id, output, ("pdf", "html"), code)
+
+
+def _import_registrations(store, round_id: int, path: Path, *, replace: bool, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    from kansenspiegel.conversations import read_registrations
+
+    people = read_registrations(path, store.get(round_id, None).slots)
+    n = store.register(round_id, None, people, replace=replace)
+    _say("registrations_imported", lang, n=n, file=path.name)
+
+
+def _plan_and_packs(store, pub, round_id: int, folder: Path, formats: tuple[str, ...], lang: Language) -> None:  # type: ignore[no-untyped-def]
+    from kansenspiegel.conversations import make_plan, write_packs
+
+    if store.plan(round_id, None) is None:
+        with _progress(t("cli.planning", lang)):
+            make_plan(store, pub, round_id, None)
+        _print_plan(store, round_id, lang)
+    with _progress(t("cli.writing_packs", lang)):
+        files = write_packs(store, pub, round_id, None, folder, formats=formats)
+    _say("packs_written", lang, n=len(files), folder=folder)
+
+
+@rounds_app.command("list")
+def rounds_list(db: DbOption = None, rounds: RoundsOption = None) -> None:
+    """The rounds, as CSV: number, name, year, registrations, planned groups, facilitators."""
+    store = _rounds(rounds, db)
+    typer.echo("id;name;year;dataset;registrations;groups;facilitators")
+    for r in store.all(None):
+        made = store.plan(r.id, None)
+        typer.echo(f"{r.id};{r.name};{r.year};{r.dataset};{len(store.people(r.id, None))};{len(made.groups) if made else 0};{' '.join(r.facilitators)}")
+
+
+@rounds_app.command("import")
+def rounds_import(
+    round_id: RoundId,
+    file: Annotated[Path, typer.Argument(help="Registrations (CSV/XLSX: naam, e-mail, rol, gemeente, tijdstippen)", exists=False)],
+    replace: Annotated[bool, typer.Option("--replace", help="Update registrations whose e-mail address is already in the round")] = False,
+    answers: Annotated[bool, typer.Option("--answers", help="The file holds answers to the preparation questions (e-mail, vraag 1 … vraag 4)")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the messages")] = Lang.nl,
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Import registrations (or, with --answers, answers) from a file: every problem with its row and column, and nothing stored when there is one."""
+    from kansenspiegel.conversations import read_answers
+
+    store = _rounds(rounds, db)
+    with _round_errors(lang.code):
+        if answers:
+            emails = {p.email: p.id for p in store.people(round_id, None)}
+            found = read_answers(file, emails)
+            store.set_answers(round_id, None, found)
+            _say("answers_imported", lang.code, n=len(found), file=file.name)
+        else:
+            _import_registrations(store, round_id, file, replace=replace, lang=lang.code)
+
+
+@rounds_app.command("template")
+def rounds_template(
+    round_id: RoundId,
+    output: Annotated[Path, typer.Option("--output", "-o", help="registrations.csv or .xlsx")],
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """A fill-in registrations file for a round (its time slots in the example rows)."""
+    from kansenspiegel.conversations import write_registration_template
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        write_registration_template(output, store.get(round_id, None).slots)
+    _say("round_template_written", path=output)
+
+
+@rounds_app.command("example")
+def rounds_example(
+    output: Annotated[Path, typer.Option("--output", "-o", help="registrations.csv or .xlsx")],
+    seed: Annotated[int, typer.Option("--seed")] = 2021,
+) -> None:
+    """A SYNTHETIC registrations file like the study's: 77 people (40 consultants, 12 managers, 16 policy officers, 9 ESF coordinators), six time slots."""
+    from kansenspiegel.conversations import EXAMPLE_SLOTS, write_example_registrations
+
+    write_example_registrations(output, seed)
+    _say("example_registrations", path=output, slots=" ".join(f"--slot '{s}'" for s in EXAMPLE_SLOTS))
+
+
+@rounds_app.command("plan")
+def rounds_plan(
+    round_id: RoundId,
+    greedy: Annotated[bool, typer.Option("--greedy", help="The simple baseline instead of the solver (to compare)")] = False,
+    show: Annotated[bool, typer.Option("--show", help="Show the stored plan without planning again")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Plan the groups (OR-Tools CP-SAT; the same seed gives the same plan) and show them with every compromise."""
+    import json
+
+    from kansenspiegel.conversations import make_plan
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        lang: Language = "en" if rnd.lang == "en" else "nl"
+        if not show:
+            with _progress(t("cli.planning", lang)):
+                make_plan(store, _figures(db, rnd.dataset), round_id, None, method="greedy" if greedy else "solver")
+        made = store.plan(round_id, None)
+        if made is None:
+            raise UserError("rounds.error.no_plan", 404)
+    if output_format == "json":
+        typer.echo(json.dumps(made.as_dict(), indent=2))
+    else:
+        _print_plan(store, round_id, lang)
+
+
+@rounds_app.command("move")
+def rounds_move(
+    round_id: RoundId,
+    person: Annotated[int, typer.Argument(help="The person's number (in the plan)")],
+    group: Annotated[str, typer.Argument(help="The group number to move to, or 'none' (out of every group)")],
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Move a person by hand; the plan is re-checked and says what the move breaks."""
+    from kansenspiegel.conversations import move_person
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        target = None if group.lower() in ("none", "geen", "-") else int(group) if group.isdigit() else -1
+        move_person(store, _figures(db, rnd.dataset), round_id, None, person, target)
+    _print_plan(store, round_id, "en" if rnd.lang == "en" else "nl")
+
+
+@rounds_app.command("packs")
+def rounds_packs(
+    round_id: RoundId,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The folder for the packs, sheets and invitation texts")],
+    formats: Annotated[str, typer.Option("--format", help="pdf, html or pdf,html")] = "pdf,html",
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Every participant's pack and every group's facilitator sheet (plans the groups first when the round has no plan)."""
+    store = _rounds(rounds, db)
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip() in ("pdf", "html")) or ("pdf", "html")
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        _plan_and_packs(store, _figures(db, rnd.dataset), round_id, output, wanted, "en" if rnd.lang == "en" else "nl")
+
+
+@rounds_app.command("findings")
+def rounds_findings(round_id: RoundId, group: Annotated[int, typer.Option("--group")], db: DbOption = None, rounds: RoundsOption = None) -> None:
+    """The findings a record of a group may explain (their keys, for rounds record --finding)."""
+    from kansenspiegel.conversations import group_findings
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        for key, text in group_findings(store, _figures(db, rnd.dataset), round_id, None, group, "en" if rnd.lang == "en" else "nl").items():
+            typer.echo(f"{key}\t{text}")
+
+
+@rounds_app.command("record")
+def rounds_record(
+    round_id: RoundId,
+    group: Annotated[int, typer.Option("--group", help="The session (group number)")],
+    theme: Annotated[
+        str,
+        typer.Option(
+            "--theme",
+            help="employer_prejudice, self_selection, consultant_assumptions, language, age, gender_care, disability, outflow_pressure, target_group_policy, provisions, registration, organisation_culture, awareness, other",
+        ),
+    ],
+    role: Annotated[str, typer.Option("--role", help="Who raised it: consultant, manager, policy_officer, esf_coordinator, other")],
+    kind: Annotated[str, typer.Option("--kind", help="bottleneck, solution, need or experience")],
+    text: Annotated[str, typer.Option("--text", help="What was said (no names)")],
+    finding: Annotated[str, typer.Option("--finding", help="The finding it explains (a key from rounds findings)")] = "",
+    story: Annotated[bool, typer.Option("--story", help="A good example (succesverhaal)")] = False,
+    share: Annotated[
+        bool, typer.Option("--share", help="May be shown beside its finding on the dashboard (with the facilitator's consent: rounds share)")
+    ] = False,
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Record a theme raised in a session (or a good example)."""
+    from kansenspiegel.conversations import record
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        rid = record(
+            store,
+            _figures(db, rnd.dataset),
+            round_id,
+            None,
+            group=group,
+            theme=theme,
+            role=role,
+            kind=kind,
+            text=text,
+            finding=finding,
+            story=story,
+            share=share,
+        )
+    _say("recorded", id=rid)
+
+
+@rounds_app.command("share")
+def rounds_share(
+    round_id: RoundId,
+    on: Annotated[bool, typer.Option("--on/--off", help="Show the round's shareable stories beside their findings on the dashboard")] = True,
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """The facilitator's consent to show the round's shareable stories on the dashboard (never with names)."""
+    store = _rounds(rounds, db)
+    with _round_errors():
+        store.set_sharing(round_id, None, on)
+    _say("sharing_on" if on else "sharing_off", id=round_id)
+
+
+@rounds_app.command("overview")
+def rounds_overview(
+    round_id: RoundId,
+    output: Annotated[Path, typer.Option("--output", "-o", help="overview.pdf, .html or .xlsx")],
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """What was said across the sessions, by theme and role, for the feedback session (no names)."""
+    from kansenspiegel.conversations import write_overview
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        rnd = store.get(round_id, None)
+        write_overview(store, _figures(db, rnd.dataset), round_id, None, output, "en" if rnd.lang == "en" else "nl")
+    _say("overview_written", path=output)
+
+
+@rounds_app.command("export-person")
+def rounds_export_person(
+    round_id: RoundId, person: Annotated[int, typer.Argument(help="The person's number")], db: DbOption = None, rounds: RoundsOption = None
+) -> None:
+    """Everything the rounds database holds about one person, as JSON (AVG: right of access)."""
+    import json
+
+    store = _rounds(rounds, db)
+    with _round_errors():
+        typer.echo(json.dumps(store.export_person(round_id, None, person), indent=2, ensure_ascii=False))
+
+
+@rounds_app.command("delete")
+def rounds_delete(
+    round_id: RoundId,
+    person: Annotated[int | None, typer.Option("--person", help="Delete only this person (every trace of them); without it, the whole round")] = None,
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Delete a round with everything in it, or one person from it; nothing of it stays in the file."""
+    store = _rounds(rounds, db)
+    with _round_errors():
+        if person is not None:
+            store.delete_person(round_id, None, person)
+            _say("person_deleted", id=person)
+        else:
+            store.delete(round_id, None)
+            _say("round_deleted", id=round_id)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -584,6 +966,7 @@ def serve(
     ] = None,
     no_own: Annotated[bool, typer.Option("--no-own", help="No own-data database: the upload page only checks files (for a public server)")] = False,
     users: UsersOption = None,
+    rounds: RoundsOption = None,
 ) -> None:
     """Start the dashboard (builds the demo database first if there is none).
 
@@ -608,7 +991,9 @@ def serve(
         demo_data(db=path, years="2015-2021", seed=2018, output=None, ingest=True)
     try:
         own = None if no_own else (own_db if own_db is not None else path.with_name(path.stem + "-own.duckdb"))
-        application = create_app(path, dataset=dataset, internal=internal, own_db=own, users=accounts)
+        # the conversation kit holds staff personal data: not on a public server (--no-own)
+        rounds_db = None if no_own else _rounds_file(rounds, db)
+        application = create_app(path, dataset=dataset, internal=internal, own_db=own, users=accounts, rounds_db=rounds_db)
     except UserError as exc:
         _fail(exc.text(_lang()))
         raise

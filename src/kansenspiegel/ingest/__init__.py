@@ -1,7 +1,7 @@
 """Stage 1: read a file, validate it against the data contract, load it in one transaction."""
 
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, contract_markdown
-from kansenspiegel.ingest._errors import IngestError, Problem
+from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import IngestResult, build, ingest_file, ingest_frame, stored_characteristics
 from kansenspiegel.ingest._read import Limits, read_table
 from kansenspiegel.ingest._report import CONTENT_PROBLEMS, LIMIT_PROBLEMS, MAX_REPORTED, ValidationReport, sniff, validate_file
@@ -24,6 +24,7 @@ __all__ = [
     "ingest_file",
     "ingest_frame",
     "own_characteristics",
+    "problem",
     "read_table",
     "sniff",
     "stored_characteristics",

@@ -19,12 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kansenspiegel import __version__
 from kansenspiegel.access import Users
+from kansenspiegel.conversations import Rounds
 from kansenspiegel.disclosure import INTERNAL, PUBLIC
 from kansenspiegel.errors import UserError
 from kansenspiegel.messages import t
 from kansenspiegel.mirror import Mirror
 from kansenspiegel.views import OwnData, Published
-from kansenspiegel.web import accounts, api, pages, uploads
+from kansenspiegel.web import accounts, api, pages, rounds, uploads
 from kansenspiegel.web.cache import ResponseCache
 from kansenspiegel.web.guards import HeadAsGet, NoTrailingSlash
 from kansenspiegel.web.limits import BodyLimit
@@ -35,7 +36,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 #: Answers that hold own data or an upload's report.
-PRIVATE_PREFIXES = ("/own", "/upload", "/api/v1/own", "/api/v1/validate", "/login", "/logout")
+PRIVATE_PREFIXES = ("/own", "/upload", "/api/v1/own", "/api/v1/validate", "/login", "/logout", "/rounds", "/api/v1/rounds")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -58,6 +59,7 @@ def create_app(
     internal: bool = False,
     own_db: str | Path | None = None,
     users: Users | str | Path | None = None,
+    rounds_db: str | Path | None = None,
 ) -> FastAPI:
     """The dashboard on a database file (read-only) or on a given `Mirror`.
 
@@ -70,7 +72,10 @@ def create_app(
 
     ``users``: the accounts of a shared server (a `Users` or its file). With it, own data needs a
     login and shows each user only their areas' datasets, and on an internal server only
-    analysts see exact counts (`web.accounts`). Without it the server is for one person."""
+    analysts see exact counts (`web.accounts`). Without it the server is for one person.
+
+    ``rounds_db``: the conversation kit's database (staff personal data: registrations, answers,
+    plans, notes); without it the conversation pages are off."""
     mirror = mirror if mirror is not None else Mirror.open(db, dataset=dataset)
     app = FastAPI(
         redirect_slashes=False,  # NoTrailingSlash redirects, relatively
@@ -86,6 +91,8 @@ def create_app(
     own = OwnData(own_db, INTERNAL if internal else PUBLIC) if own_db is not None else None
     app.state.dashboard.own = app.state.public.own = app.state.own = own
     app.state.users = users if (users is None or isinstance(users, Users)) else Users(users)
+    app.state.rounds = Rounds(rounds_db) if rounds_db is not None else None
+    app.state.planning = threading.Lock()
     app.state.login_throttles = accounts.throttles()
     app.state.login_checks = threading.BoundedSemaphore(accounts.MAX_CONCURRENT_CHECKS)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -178,7 +185,7 @@ def create_app(
 
     app.add_exception_handler(pages.AreaRedirect, pages.area_redirect)
     app.add_exception_handler(pages.AreaChoice, pages.area_choice)
-    routers = [api.view_router(), api.router, api.own_router, pages.router]
+    routers = [api.view_router(), api.router, api.own_router, rounds.api_router, pages.router, rounds.router]
     app.add_exception_handler(accounts.LoginNeeded, login_needed)
     for router in routers:
         app.include_router(router)

@@ -23,7 +23,21 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: never cached: files, forms, and own data (it changes while the server runs)
-UNCACHED_PREFIXES = ("/static", "/vendor", "/download", "/docs", "/openapi.json", "/upload", "/own", "/api/v1/own", "/report", "/login", "/logout")
+UNCACHED_PREFIXES = (
+    "/static",
+    "/vendor",
+    "/download",
+    "/docs",
+    "/openapi.json",
+    "/upload",
+    "/own",
+    "/api/v1/own",
+    "/report",
+    "/login",
+    "/logout",
+    "/rounds",
+    "/api/v1/rounds",
+)
 #: A request with a valid login is answered fresh (its page names the user, and on an internal
 #: server an analyst's answers hold exact counts); an answer marked private or no-store, or that
 #: sets a cookie, is never kept.
@@ -42,6 +56,9 @@ class ResponseCache:
         self._bytes = 0
         self._lock = Lock()
         self.hits = 0
+        #: the app's ``cache_generation`` the entries belong to: what pages show beside the
+        #: figures (colleagues' stories from the rounds) changes it, and the entries are dropped
+        self._generation = 0
 
     def key(self, scope: Scope) -> tuple[str, str]:
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -59,6 +76,12 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES) or _logged_in(scope):
             await self.app(scope, receive, send)
             return
+        generation = getattr(getattr(scope.get("app"), "state", None), "cache_generation", 0)
+        if generation != self._generation:
+            with self._lock:
+                self._entries.clear()
+                self._bytes = 0
+                self._generation = generation
         key = self.key(scope)
         with self._lock:
             entry = self._entries.get(key)

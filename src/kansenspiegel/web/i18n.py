@@ -30,6 +30,7 @@ T: dict[str, Callable[..., str]] = {
     "method": Msg("ui.method"),
     "upload": Msg("ui.upload"),
     "own": Msg("ui.own"),
+    "rounds": Msg("rounds.ui_title"),
     "login": Msg("ui.login"),
     "logout": Msg("ui.logout"),
     "year": Msg("ui.year"),

@@ -32,6 +32,7 @@ from kansenspiegel.codes import (
     SEP,
     TABLE_2_1_CHARACTERISTICS,
 )
+from kansenspiegel.conversations import finding_key, stories
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.formatting import fmt_int, fmt_pct, fmt_pp
 from kansenspiegel.geography import ALIASES, geo_level_of, geography_names, municipalities, resolve, search
@@ -125,7 +126,7 @@ def area_choice(request: Request, exc: Exception) -> Response:
     )
 
 
-PAGES = ("overview", "findings", "characteristics", "provisions", "compare", "combinations", "municipality", "method", "upload")
+PAGES = ("overview", "findings", "characteristics", "provisions", "compare", "combinations", "municipality", "method", "upload", "rounds")
 PATHS = {
     "overview": "/",
     "findings": "/findings",
@@ -136,6 +137,7 @@ PATHS = {
     "municipality": "/municipality",
     "method": "/method",
     "upload": "/upload",
+    "rounds": "/rounds",
 }
 #: How many findings the "Wat valt op" panel shows.
 PANEL = 5
@@ -171,7 +173,7 @@ def _render(request: Request, page: str, lang: Lang, state: dict[str, Any], *, p
         f"{page}.html",
         {
             "page": context.pop("title_page", page),
-            "pages": PAGES,
+            "pages": [p for p in PAGES if p != "rounds" or getattr(request.app.state, "rounds", None) is not None],
             "lang": lang,
             "other_lang": "en" if lang == "nl" else "nl",
             "T": {k: v(lang) for k, v in T.items()},
@@ -224,7 +226,9 @@ def overview(request: Request, geo: GeoArea, year: YearQ = None, lang: LangQ = "
     board.check(geography=geo)
     rows = records(board.run("funnel", year=y, geography=geo, lang=lang))
     api = "/api/v1/funnel?" + urlencode({"year": y, "geography": geo, "lang": lang})
-    return _render(request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api, panel=_panel(board, y, geo, lang))
+    return _render(
+        request, "overview", lang, {"year": y, "geo": geo}, rows=rows, api=api, panel=_panel(board, y, geo, lang, said(request, board, y, geo, lang))
+    )
 
 
 @router.get("/characteristics", response_class=HTMLResponse)
@@ -421,7 +425,7 @@ def municipality(
         amr=amr,
         api=api,
         municipalities=gms,
-        panel=_panel(board, y, geo, lang),
+        panel=_panel(board, y, geo, lang, said(request, board, y, geo, lang)),
         trends=_trends(board, geo, m, lang),
         adjusted=_adjusted(board, y, geo, m, lang),
     )
@@ -433,11 +437,19 @@ def finding_link(f: Finding, lang: str) -> str:
     return PATHS[page] + "?" + urlencode({**params, "lang": lang})
 
 
-def _panel(board: Published, year: int, geo: str, lang: str) -> dict[str, Any]:
-    """The "Wat valt op" panel: the top findings of an area, each with its link."""
+def said(request: Request, board: Published, year: int, geo: str, lang: str) -> dict[str, list[dict[str, str]]]:
+    """What colleagues said about the findings of an area in the conversation kit's rounds (only
+    what a facilitator marked shareable, in a round whose facilitators consented; no names)."""
+    return stories(getattr(request.app.state, "rounds", None), board.mirror.dataset, {geo}, year, lang)  # type: ignore[arg-type]
+
+
+def _panel(board: Published, year: int, geo: str, lang: str, colleagues: dict[str, list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """The "Wat valt op" panel: the top findings of an area, each with its link (and what
+    colleagues said about it)."""
     found = ranked(board, year, geo, lang)  # type: ignore[arg-type]
+    colleagues = colleagues or {}
     return {
-        "entries": [{"f": f, "href": finding_link(f, lang)} for f in found[:PANEL]],
+        "entries": [{"f": f, "href": finding_link(f, lang), "said": colleagues.get(finding_key(f), [])} for f in found[:PANEL]],
         "total": len(found),
         "all": PATHS["findings"] + "?" + urlencode({"year": year, "geo": geo, "lang": lang}),
     }
@@ -461,6 +473,7 @@ def findings_page(
     board.check(geography=geo)
     found = ranked(board, y, geo, lang)  # type: ignore[arg-type]
     shown = [f for f in found if finding_matches(f, moment, characteristic, comparison)]
+    colleagues = said(request, board, y, geo, lang)
     state = {"year": y, "geo": geo, "moment": moment, "characteristic": characteristic, "comparison": comparison}
     characteristics = [("all", t("ui.all_characteristics", lang))] + [(n, CHARACTERISTICS[n].label(lang)) for n in CHARACTERISTIC_NAMES]
     characteristics.append(("combinations", t("ui.combinations_only", lang)))
@@ -472,7 +485,7 @@ def findings_page(
         "findings",
         lang,
         state,
-        items=[{"f": f, "href": finding_link(f, lang), "rank": found.index(f) + 1} for f in shown],
+        items=[{"f": f, "href": finding_link(f, lang), "rank": found.index(f) + 1, "said": colleagues.get(finding_key(f), [])} for f in shown],
         total=len(found),
         filters={"moment": moments, "characteristic": characteristics, "comparison": comparisons},
         api=api,
