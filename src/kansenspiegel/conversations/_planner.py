@@ -483,7 +483,7 @@ def explain(groups: Sequence[Group], people: Sequence[Person], slots: Sequence[i
         members = [by_id[m] for m in g.members]
         counts = Counter(p.role for p in members)
         if len(counts) > 1:
-            main = max(counts, key=lambda r: (counts[r], r))
+            main = max(counts, key=lambda r: (counts[r], roles[r], r))  # on a tie: the role with more people in the round
             in_mixed.update(r for r in counts.elements() if r != main)
             notes.append(Note("note.mixed_group", {"group": g.number, "slot": g.slot, "roles": dict(sorted(counts.items()))}))
         for region, n in Counter(p.region for p in members).items():
