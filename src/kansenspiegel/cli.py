@@ -717,6 +717,20 @@ def rounds_list(db: DbOption = None, rounds: RoundsOption = None) -> None:
         typer.echo(f"{r.id};{r.name};{r.year};{r.dataset};{len(store.people(r.id, None))};{len(made.groups) if made else 0};{' '.join(r.facilitators)}")
 
 
+@rounds_app.command("facilitator")
+def rounds_facilitator(
+    round_id: RoundId,
+    name: Annotated[str, typer.Argument(help="A user of the shared server (kansenspiegel users add) who may see and run the round")],
+    db: DbOption = None,
+    rounds: RoundsOption = None,
+) -> None:
+    """Add a facilitator to a round: on a shared server only a round's facilitators reach it."""
+    store = _rounds(rounds, db)
+    with _round_errors():
+        store.add_facilitator(round_id, None, name.strip().lower())
+    _say("facilitator_added", id=round_id, name=name.strip().lower())
+
+
 @rounds_app.command("import")
 def rounds_import(
     round_id: RoundId,

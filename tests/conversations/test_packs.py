@@ -43,7 +43,8 @@ def round_(pub: Published, tmp_path_factory: pytest.TempPathFactory):  # type: i
     rounds = kit.Rounds(tmp_path_factory.mktemp("rounds") / "rounds.sqlite")
     rnd = rounds.create(name="Testronde", year=YEAR, dataset=pub.mirror.dataset, slots=["ma 10:00", "di 14:00"], min_size=3, max_size=5)
     people = [
-        {"name": f"Deelnemer{i} Testnaam", "email": f"deelnemer{i}@test.example", "role": roles[i], "municipality": m, "slots": [1]} for i, m in enumerate(munis)
+        {"name": f"Deelnemer{i} Testnaam", "email": f"deelnemer{i}@test.example", "role": roles[i], "municipality": m, "slots": [1]}
+        for i, m in enumerate(munis)
     ]
     rounds.register(rnd.id, None, people)
     made = kit.make_plan(rounds, pub, rnd.id, None)
@@ -124,14 +125,39 @@ def test_records_the_overview_and_the_stories(pub: Published, round_, tmp_path: 
     findings = kit.group_findings(rounds, pub, rnd.id, None, group)
     key = next(iter(findings))
     with pytest.raises(UserError):  # a shareable text that names a participant
-        kit.record(rounds, pub, rnd.id, None, group=group, theme="language", role="consultant", kind="bottleneck", text="Deelnemer1 zei dat", finding=key, share=True)
+        kit.record(
+            rounds, pub, rnd.id, None, group=group, theme="language", role="consultant", kind="bottleneck", text="Deelnemer1 zei dat", finding=key, share=True
+        )
     with pytest.raises(UserError):
         kit.record(rounds, pub, rnd.id, None, group=group, theme="nonsense", role="consultant", kind="bottleneck", text="x")
     with pytest.raises(UserError):
         kit.record(rounds, pub, rnd.id, None, group=group, theme="language", role="consultant", kind="bottleneck", text="x", finding="2018|NL|x|y|z")
-    kit.record(rounds, pub, rnd.id, None, group=group, theme="language", role="consultant", kind="bottleneck", text="De taaleis sluit mensen uit.", finding=key, share=True)
+    kit.record(
+        rounds,
+        pub,
+        rnd.id,
+        None,
+        group=group,
+        theme="language",
+        role="consultant",
+        kind="bottleneck",
+        text="De taaleis sluit mensen uit.",
+        finding=key,
+        share=True,
+    )
     kit.record(rounds, pub, rnd.id, None, group=group, theme="outflow_pressure", role="manager", kind="need", text="Minder dossiers per consulent.")
-    kit.record(rounds, pub, rnd.id, None, group=group, theme="employer_prejudice", role="consultant", kind="solution", text="Werkgevers ontmoeten kandidaten eerst.", story=True)
+    kit.record(
+        rounds,
+        pub,
+        rnd.id,
+        None,
+        group=group,
+        theme="employer_prejudice",
+        role="consultant",
+        kind="solution",
+        text="Werkgevers ontmoeten kandidaten eerst.",
+        story=True,
+    )
     geo = key.split("|")[1]
     assert kit.stories(rounds, pub.mirror.dataset, {geo}, YEAR) == {}  # not before the facilitator consents
     rounds.set_sharing(rnd.id, None, True)

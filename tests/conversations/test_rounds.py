@@ -120,7 +120,10 @@ def test_deleting_a_person_leaves_no_trace_in_the_file(rounds: Rounds, tmp_path:
     from kansenspiegel.conversations._planner import Group
 
     rnd = rounds.create(name="R", year=2018, dataset="demo", slots=["a", "b"])
-    rows = [[f"Persoon{i} Achternaam{i}", f"persoon{i}@gemeente{i}.example", "consulent", gm, "1"] for i, gm in enumerate(["GM0363", "GM0344", "GM0599", "GM0518", "GM0014"])]
+    rows = [
+        [f"Persoon{i} Achternaam{i}", f"persoon{i}@gemeente{i}.example", "consulent", gm, "1"]
+        for i, gm in enumerate(["GM0363", "GM0344", "GM0599", "GM0518", "GM0014"])
+    ]
     rows.append(["Zoë Uniekenaam", "zoe.uniekenaam@geheim.example", "consulent", "GM0202", "1, 2"])
     rounds.register(rnd.id, None, read_registrations(write(tmp_path / "r.csv", rows), rnd.slots))
     people = rounds.people(rnd.id, None)

@@ -46,7 +46,12 @@ def local(demo_2018_db: Path, tmp_path: Path) -> Iterator[TestClient]:
 
 def test_a_round_through_the_pages(local: TestClient) -> None:
     rid = create_round(local)
-    bad = post(local, f"/rounds/{rid}/import", {"what": "registrations"}, files={"file": ("a.csv", b"naam;e-mail;rol;gemeente;tijdstippen\nA;geen;koning;Atlantis;9\n", "text/csv")})
+    bad = post(
+        local,
+        f"/rounds/{rid}/import",
+        {"what": "registrations"},
+        files={"file": ("a.csv", b"naam;e-mail;rol;gemeente;tijdstippen\nA;geen;koning;Atlantis;9\n", "text/csv")},
+    )
     assert bad.status_code == 200 and "er is niets ingelezen" in bad.text and "koning" in bad.text
     assert "people-table" not in bad.text  # nothing stored
     small = registrations_csv(30)
@@ -54,9 +59,15 @@ def test_a_round_through_the_pages(local: TestClient) -> None:
     assert r.status_code == 303
     page = local.get(f"/rounds/{rid}")
     assert page.text.count('href="/rounds/1/people/') >= 30
-    r = post(local, f"/rounds/{rid}/register", {"name": "Extra Persoon", "email": "extra@gemeente.example", "role": "manager", "municipality": "Zwolle", "slot": ["1", "2"]})
+    r = post(
+        local,
+        f"/rounds/{rid}/register",
+        {"name": "Extra Persoon", "email": "extra@gemeente.example", "role": "manager", "municipality": "Zwolle", "slot": ["1", "2"]},
+    )
     assert r.status_code == 303
-    again = post(local, f"/rounds/{rid}/register", {"name": "Extra Persoon", "email": "extra@gemeente.example", "role": "manager", "municipality": "Zwolle", "slot": "1"})
+    again = post(
+        local, f"/rounds/{rid}/register", {"name": "Extra Persoon", "email": "extra@gemeente.example", "role": "manager", "municipality": "Zwolle", "slot": "1"}
+    )
     assert "al aangemeld" in again.text
     assert post(local, f"/rounds/{rid}/plan").status_code == 303
     plan = local.get(f"/rounds/{rid}/plan")
@@ -95,7 +106,9 @@ def test_every_form_needs_its_token(local: TestClient) -> None:
         (f"/rounds/{rid}/register", {"name": "A", "email": "a@b.example", "role": "manager", "municipality": "Zwolle"}),
     ]:
         assert local.post(path, data={**data, "csrf": "forged.token"}, follow_redirects=False).status_code == 403, path
-    elsewhere = local.post(f"/rounds/{rid}/delete", data={"csrf": form_token(local, "/rounds")}, headers={"Origin": "http://evil.example"}, follow_redirects=False)
+    elsewhere = local.post(
+        f"/rounds/{rid}/delete", data={"csrf": form_token(local, "/rounds")}, headers={"Origin": "http://evil.example"}, follow_redirects=False
+    )
     assert elsewhere.status_code == 403
     assert local.get(f"/rounds/{rid}").status_code == 200  # still there
 
@@ -163,9 +176,25 @@ def test_shared_stories_appear_beside_their_finding_without_names(local: TestCli
     key = keys[0].replace("&#34;", '"')
     year, geo = key.split("|")[:2]
     story = "Bij ons helpt een taalmaatje op de werkvloer."
-    named = post(local, f"/rounds/{rid}/record", {"group": str(group), "theme": "language", "role": "consultant", "kind": "solution", "finding": key, "text": "Met dank aan " + example_registrations().naam[0], "share": "true"})
+    named = post(
+        local,
+        f"/rounds/{rid}/record",
+        {
+            "group": str(group),
+            "theme": "language",
+            "role": "consultant",
+            "kind": "solution",
+            "finding": key,
+            "text": "Met dank aan " + example_registrations().naam[0],
+            "share": "true",
+        },
+    )
     assert named.status_code == 400 and "noemt een deelnemer" in named.text
-    post(local, f"/rounds/{rid}/record", {"group": str(group), "theme": "language", "role": "consultant", "kind": "solution", "finding": key, "text": story, "share": "true"})
+    post(
+        local,
+        f"/rounds/{rid}/record",
+        {"group": str(group), "theme": "language", "role": "consultant", "kind": "solution", "finding": key, "text": story, "share": "true"},
+    )
     page = local.get(f"/findings?year={year}&geo={geo}")
     assert story not in page.text  # not before the facilitator consents
     assert post(local, f"/rounds/{rid}/share", {"on": "true"}).status_code == 303

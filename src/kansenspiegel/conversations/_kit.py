@@ -148,7 +148,8 @@ class PlanView:
     notes: list[dict[str, Any]]
 
 
-def plan_view(rounds: Rounds, round_id: int, user: str | None, lang: Lang = "nl") -> PlanView | None:
+def plan_view(rounds: Rounds, round_id: int, user: str | None, lang: Lang = "nl", *, named: bool = True) -> PlanView | None:
+    """The plan in words; ``named=False`` (the API) says person numbers where the notes would name someone."""
     rnd = rounds.get(round_id, user)
     made = rounds.plan(round_id, user)
     if made is None:
@@ -156,7 +157,7 @@ def plan_view(rounds: Rounds, round_id: int, user: str | None, lang: Lang = "nl"
     regs = {r.id: r for r in rounds.people(round_id, user)}
     geo = geography_names(lang)
     region_of = _regions()
-    names = {i: r.name for i, r in regs.items()}
+    names = {i: (r.name if named else f"#{i}") for i, r in regs.items()}
 
     def member(pid: int) -> dict[str, Any]:
         r = regs[pid]

@@ -55,6 +55,13 @@ def who(request: Request) -> str | None:
     return None if user is None else user.name
 
 
+def _round(request: Request, round_id: int) -> tuple[kit.Rounds, str | None, kit.Round]:
+    """The rounds file, the facilitator asking, and their round (404 when it is not theirs)."""
+    rounds = store(request)
+    user = who(request)
+    return rounds, user, rounds.get(round_id, user)
+
+
 def figures(request: Request, rnd: kit.Round) -> Published:
     """The published figures a round starts from (the dashboard's dataset, public policy)."""
     pub: Published = request.app.state.public
@@ -193,9 +200,7 @@ async def round_import(
 ) -> Response:
     """Registrations (or answers) from a file: all or nothing, every problem by row and column."""
     _csrf(request, csrf)
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     shown = PurePath((file.filename or "upload").replace("\\", "/")).name[:200]
     tab = "registrations" if what == "registrations" else "packs"
     try:
@@ -225,9 +230,7 @@ async def round_register(request: Request, round_id: RoundId) -> Response:
     form = await request.form()
     _csrf(request, str(form.get("csrf", "")))
     lang: Lang = "en" if form.get("lang") == "en" else "nl"
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     slots = ", ".join(str(v) for v in form.getlist("slot"))
     row = {k: str(form.get(k, ""))[:300] for k in ("name", "email", "role", "municipality")}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", dir=upload_dir(), delete=True, encoding="utf-8") as tmp:
@@ -257,9 +260,7 @@ def t_form(lang: Lang) -> str:
 
 @router.get("/rounds/{round_id}/people/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, round_id: RoundId, person_id: PersonId, lang: LangQ = "nl") -> HTMLResponse:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     person = rounds.person(round_id, user, person_id)
     answers = rounds.answers(round_id, user).get(person_id, {})
     return _tab(request, rnd, "packs", lang, person=person, answers=[(q, kit.question(q, lang), answers.get(q, "")) for q in kit.QUESTIONS])
@@ -309,9 +310,7 @@ def round_template(request: Request, round_id: RoundId, fmt: Literal["csv", "xls
 
 @router.get("/rounds/{round_id}/plan", response_class=HTMLResponse)
 def plan_page(request: Request, round_id: RoundId, lang: LangQ = "nl") -> HTMLResponse:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     return _tab(request, rnd, "plan", lang, view=kit.plan_view(rounds, round_id, user, lang))
 
 
@@ -324,9 +323,7 @@ def plan_make(
     method: Annotated[Literal["solver", "greedy"], Form()] = "solver",
 ) -> Response:
     _csrf(request, csrf)
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     with request.app.state.planning:  # one solver at a time: it takes a core for some seconds
         kit.make_plan(rounds, figures(request, rnd), round_id, user, method=method)
     return _back(round_id, "plan", lang)
@@ -343,9 +340,7 @@ def plan_move(
 ) -> Response:
     """A move by hand; the plan page then shows what it breaks."""
     _csrf(request, csrf)
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     target = None if group in ("", "none") else int(group) if group.isdigit() else -1
     kit.move_person(rounds, figures(request, rnd), round_id, user, person, target)
     return _back(round_id, "plan", lang, moved=str(person))
@@ -356,9 +351,7 @@ def plan_move(
 
 @router.get("/rounds/{round_id}/packs", response_class=HTMLResponse)
 def packs_page(request: Request, round_id: RoundId, lang: LangQ = "nl") -> HTMLResponse:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     answered = set(rounds.answers(round_id, user))
     return _tab(request, rnd, "packs", lang, view=kit.plan_view(rounds, round_id, user, lang), answered=answered)
 
@@ -371,18 +364,14 @@ def _document(html: str, fmt: str, filename: str) -> Response:
 
 @router.get("/rounds/{round_id}/packs/{person_id}.{fmt}")
 def pack_file(request: Request, round_id: RoundId, person_id: PersonId, fmt: Literal["html", "pdf"]) -> Response:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     html = kit.pack_html(rounds, figures(request, rnd), round_id, user, person_id)
     return _document(html, fmt, f"pakket-{person_id}")
 
 
 @router.get("/rounds/{round_id}/sheets/{number}.{fmt}")
 def sheet_file(request: Request, round_id: RoundId, number: Annotated[int, FastPath(ge=1, le=10_000)], fmt: Literal["html", "pdf"]) -> Response:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     html = kit.sheet_html(rounds, figures(request, rnd), round_id, user, number)
     return _document(html, fmt, f"gespreksleider-groep-{number}")
 
@@ -390,9 +379,7 @@ def sheet_file(request: Request, round_id: RoundId, number: Annotated[int, FastP
 @router.get("/rounds/{round_id}/packs.zip")
 def packs_zip(request: Request, round_id: RoundId) -> Response:
     """Every pack and sheet (PDF) and the invitation texts in one zip file."""
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     with tempfile.TemporaryDirectory(prefix="kansenspiegel-", dir=upload_dir()) as tmp:
         files = kit.write_packs(rounds, figures(request, rnd), round_id, user, tmp, formats=("pdf",))
         buffer = io.BytesIO()
@@ -407,10 +394,7 @@ def packs_zip(request: Request, round_id: RoundId) -> Response:
 
 @router.get("/rounds/{round_id}/record", response_class=HTMLResponse)
 def record_page(request: Request, round_id: RoundId, lang: LangQ = "nl", group: int | None = None) -> HTMLResponse:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
-    return _record_tab(request, rnd, lang, group)
+    return _record_tab(request, _round(request, round_id)[2], lang, group)
 
 
 def _record_tab(request: Request, rnd: kit.Round, lang: Lang, group: int | None, **context: Any) -> HTMLResponse:
@@ -452,9 +436,7 @@ def record_add(
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     _csrf(request, csrf)
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     try:
         kit.record(
             rounds, figures(request, rnd), round_id, user, group=group, theme=theme, role=role, kind=kind, text=text, finding=finding, story=story, share=share
@@ -484,17 +466,13 @@ def record_delete(
 
 @router.get("/rounds/{round_id}/overview", response_class=HTMLResponse)
 def overview_page(request: Request, round_id: RoundId, lang: LangQ = "nl") -> HTMLResponse:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     return _tab(request, rnd, "overview", lang, d=kit.overview_data(rounds, figures(request, rnd), round_id, user, lang))
 
 
 @router.get("/rounds/{round_id}/overview.{fmt}")
 def overview_file(request: Request, round_id: RoundId, fmt: Literal["html", "pdf", "xlsx"], lang: LangQ = "nl") -> Response:
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     pub = figures(request, rnd)
     if fmt == "xlsx":
         with tempfile.TemporaryDirectory(prefix="kansenspiegel-", dir=upload_dir()) as tmp:
@@ -597,7 +575,7 @@ def api_plan(request: Request, round_id: RoundId, lang: LangQ = "en") -> PlanOut
     """The plan: groups by person number, the quality, who fits no group and why, every compromise in words."""
     rounds = store(request)
     user = who(request)
-    view = kit.plan_view(rounds, round_id, user, lang)
+    view = kit.plan_view(rounds, round_id, user, lang, named=False)
     if view is None:
         raise not_found("rounds.error.no_plan")
     return PlanOut(
@@ -614,9 +592,7 @@ def api_plan(request: Request, round_id: RoundId, lang: LangQ = "en") -> PlanOut
 @api_router.get("/{round_id}/overview")
 def api_overview(request: Request, round_id: RoundId, lang: LangQ = "en") -> JSONResponse:
     """What was said, by theme and role (no names)."""
-    rounds = store(request)
-    user = who(request)
-    rnd = rounds.get(round_id, user)
+    rounds, user, rnd = _round(request, round_id)
     d = kit.overview_data(rounds, figures(request, rnd), round_id, user, lang)
     keep = ("group", "theme", "role", "kind", "finding", "text", "story", "share")
     return JSONResponse(
