@@ -24,15 +24,15 @@ def run(*args: str) -> str:
 def test_one_command_from_registrations_to_packs_then_the_rest(demo_2018_db: Path, tmp_path: Path) -> None:
     db = ["--db", str(demo_2018_db), "--rounds-db", str(tmp_path / "rounds.sqlite")]
     registrations = tmp_path / "aanmeldingen.xlsx"
-    example_registrations().head(24).to_excel(registrations, index=False)
+    example_registrations().head(12).to_excel(registrations, index=False)
     slots = [a for s in EXAMPLE_SLOTS for a in ("--slot", s)]
     out = run("rounds", "create", "Voorjaar", "--year", "2018", *slots, "--registrations", str(registrations), "-o", str(tmp_path / "packs"), *db)
     assert "Kwaliteit van de indeling" in out and "Groep 1" in out
     files = sorted(p.name for p in (tmp_path / "packs").iterdir())
-    assert len([f for f in files if f.startswith("pakket-") and f.endswith(".pdf")]) == 24
+    assert len([f for f in files if f.startswith("pakket-") and f.endswith(".pdf")]) == 12
     assert any(f.startswith("gespreksleider-groep-01") for f in files) and "uitnodigingen.txt" in files
     listing = run("rounds", "list", *db)
-    assert listing.splitlines()[1].startswith("1;Voorjaar;2018;demo;24;")
+    assert listing.splitlines()[1].startswith("1;Voorjaar;2018;demo;12;")
     plan = json.loads(run("rounds", "plan", "1", "--show", "--format", "json", *db))
     group = plan["groups"][0]["number"]
     keys = run("rounds", "findings", "1", "--group", str(group), *db).splitlines()

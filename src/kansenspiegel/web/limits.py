@@ -17,6 +17,8 @@ from kansenspiegel.web.cache import ASGIApp, Message, Receive, Scope, Send
 
 #: Largest request body accepted (bytes): an upload of 50 MiB plus its form fields.
 MAX_BODY_BYTES = 50 * 1024 * 1024 + 64 * 1024
+#: Largest registrations or answers file of the conversation kit (bytes).
+ROUNDS_MAX_BYTES = 5 * 1024 * 1024
 #: Room for the form's other fields beside the file.
 FORM_OVERHEAD = 64 * 1024
 
@@ -32,6 +34,8 @@ class BodyLimit:
             return
         upload = getattr(getattr(scope.get("app"), "state", None), "max_upload_bytes", None)  # a server with a smaller limit
         limit = upload + FORM_OVERHEAD if upload else self.max_bytes
+        if scope["path"].startswith("/rounds"):  # registrations and answers: small files
+            limit = min(limit, ROUNDS_MAX_BYTES + FORM_OVERHEAD)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"")
         received = 0

@@ -9,10 +9,13 @@ public door (`app.state.public`): packs and sheets hold published figures only.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -29,14 +32,15 @@ from kansenspiegel.messages import Lang
 from kansenspiegel.render.documents import pdf_bytes
 from kansenspiegel.views import Published
 from kansenspiegel.web import accounts
+from kansenspiegel.web.limits import ROUNDS_MAX_BYTES
 from kansenspiegel.web.pages import CSRF_COOKIE, LangQ, _csrf, _form_token, _render
 from kansenspiegel.web.uploads import upload_dir
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/rounds", tags=["rounds"])
 
-#: A registrations or answers file is small (the study: 77 people).
-MAX_FILE_BYTES = 5 * 1024 * 1024
+#: A registrations or answers file is small (the study: 77 people); `BodyLimit` holds it while the body is read.
+MAX_FILE_BYTES = ROUNDS_MAX_BYTES
 TABS = ("registrations", "plan", "packs", "record", "overview")
 RoundId = Annotated[int, FastPath(ge=1, le=10**9)]
 PersonId = Annotated[int, FastPath(ge=1, le=10**12)]
@@ -68,6 +72,19 @@ def figures(request: Request, rnd: kit.Round) -> Published:
     if rnd.dataset != pub.mirror.dataset:
         raise UserError("rounds.error.other_dataset", 409, dataset=rnd.dataset, here=pub.mirror.dataset)
     return pub
+
+
+@contextlib.contextmanager
+def heavy(request: Request) -> Iterator[None]:
+    """Planning a round or printing every pack takes a core for some tens of seconds: one at a
+    time on this server; another one meanwhile is told to try again shortly (429), not queued."""
+    lock: threading.Lock = request.app.state.planning
+    if not lock.acquire(blocking=False):
+        raise UserError("rounds.error.busy", 429)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _stories_changed(request: Request) -> None:
@@ -324,7 +341,7 @@ def plan_make(
 ) -> Response:
     _csrf(request, csrf)
     rounds, user, rnd = _round(request, round_id)
-    with request.app.state.planning:  # one solver at a time: it takes a core for some seconds
+    with heavy(request):  # one solver at a time: it takes a core for some seconds
         kit.make_plan(rounds, figures(request, rnd), round_id, user, method=method)
     return _back(round_id, "plan", lang)
 
@@ -380,7 +397,7 @@ def sheet_file(request: Request, round_id: RoundId, number: Annotated[int, FastP
 def packs_zip(request: Request, round_id: RoundId) -> Response:
     """Every pack and sheet (PDF) and the invitation texts in one zip file."""
     rounds, user, rnd = _round(request, round_id)
-    with tempfile.TemporaryDirectory(prefix="kansenspiegel-", dir=upload_dir()) as tmp:
+    with heavy(request), tempfile.TemporaryDirectory(prefix="kansenspiegel-", dir=upload_dir()) as tmp:
         files = kit.write_packs(rounds, figures(request, rnd), round_id, user, tmp, formats=("pdf",))
         buffer = io.BytesIO()
         with ZipFile(buffer, "w", ZIP_DEFLATED) as z:
