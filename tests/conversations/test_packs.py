@@ -158,6 +158,7 @@ def test_records_the_overview_and_the_stories(pub: Published, round_, tmp_path: 
         text="Werkgevers ontmoeten kandidaten eerst.",
         story=True,
     )
+    kit.record(rounds, pub, rnd.id, None, group=group, theme="other", role="other", kind="experience", text='=HYPERLINK("http://evil.example","klik")')
     geo = key.split("|")[1]
     assert kit.stories(rounds, pub.mirror.dataset, {geo}, YEAR) == {}  # not before the facilitator consents
     rounds.set_sharing(rnd.id, None, True)
@@ -165,15 +166,18 @@ def test_records_the_overview_and_the_stories(pub: Published, round_, tmp_path: 
     assert [s["text"] for s in said[key]] == ["De taaleis sluit mensen uit."]
     assert kit.stories(rounds, "another-dataset", {geo}, YEAR) == {}
     data = kit.overview_data(rounds, pub, rnd.id, None)
-    assert data["count"] == 3 and data["sessions"] == 1
-    assert {row["theme"] for row in data["table"]} == {"Taal en de taaleis", "Uitstroomdruk en caseload", "Vooroordelen en voorkeuren van werkgevers"}
+    assert data["count"] == 4 and data["sessions"] == 1
+    themes = {"Taal en de taaleis", "Uitstroomdruk en caseload", "Vooroordelen en voorkeuren van werkgevers", "Ander thema"}
+    assert {row["theme"] for row in data["table"]} == themes
     html = unescape(kit.overview_html(rounds, pub, rnd.id, None))
     assert "Werkgevers ontmoeten kandidaten eerst." in html and "Testnaam" not in html and "@test.example" not in html
     xlsx = kit.write_overview(rounds, pub, rnd.id, None, tmp_path / "o.xlsx")
     from openpyxl import load_workbook
 
     wb = load_workbook(xlsx)
-    assert len(wb.worksheets) == 2 and wb.worksheets[1].max_row == 4
+    assert len(wb.worksheets) == 2 and wb.worksheets[1].max_row == 5
+    texts = [c for row in wb.worksheets[1].iter_rows(min_row=2) for c in row if str(c.value).startswith("=")]
+    assert texts and all(c.data_type == "s" for c in texts)  # text, never a formula Excel would run
     rounds.set_sharing(rnd.id, None, False)
     assert kit.stories(rounds, pub.mirror.dataset, {geo}, YEAR) == {}
 

@@ -73,6 +73,10 @@ def write_workbook(sheets: list[tuple[str, list[str], list[list[Any]]]], path: s
             cell.font = Font(bold=True)
         for row in rows:
             ws.append(row)
+        for line in ws.iter_rows(min_row=2):
+            for cell in line:
+                if cell.data_type == "f":  # a text such as "=HYPERLINK(…)" stays text, never a formula
+                    cell.data_type = "s"
         ws.freeze_panes = "A2"
         for i, _ in enumerate(header):
             ws.column_dimensions[get_column_letter(i + 1)].width = 18 if i != len(header) - 1 else 70
