@@ -169,7 +169,7 @@ def test_the_api_is_in_the_openapi_and_names_nobody(local: TestClient) -> None:
 
 def test_shared_stories_appear_beside_their_finding_without_names(local: TestClient) -> None:
     rid = create_round(local)
-    post(local, f"/rounds/{rid}/import", {"what": "registrations"}, files={"file": ("a.csv", registrations_csv(40), "text/csv")})
+    post(local, f"/rounds/{rid}/import", {"what": "registrations"}, files={"file": ("a.csv", registrations_csv(28), "text/csv")})
     post(local, f"/rounds/{rid}/plan")
     # a group with findings to explain
     for group in range(1, 12):
@@ -215,7 +215,9 @@ def test_twenty_facilitators_at_once_never_get_a_server_error(local: TestClient)
     statuses: list[int] = []
 
     def work(i: int) -> None:
-        paths = [f"/rounds/{rid}", f"/rounds/{rid}/plan", "/api/v1/rounds", f"/rounds/{rid}/packs/{1 + i % 20}.html", f"/rounds/{rid}/overview"]
+        paths = [f"/rounds/{rid}", f"/rounds/{rid}/plan", "/api/v1/rounds", f"/rounds/{rid}/overview"]
+        if i % 4 == 0:  # a pack: the findings of the person's areas
+            paths.append(f"/rounds/{rid}/packs/{1 + i}.html")
         for p in paths:
             statuses.append(local.get(p).status_code)
 
