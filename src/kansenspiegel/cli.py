@@ -657,6 +657,7 @@ def rounds_create(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="With --registrations: plan the groups and write every pack and sheet into this folder")
     ] = None,
+    formats: Annotated[str, typer.Option("--format", help="With -o: pdf, html or pdf,html")] = "pdf,html",
     db: DbOption = None,
     dataset: DatasetOption = None,
     rounds: RoundsOption = None,
@@ -684,7 +685,11 @@ def rounds_create(
         if registrations is not None:
             _import_registrations(store, rnd.id, registrations, replace=False, lang=code)
             if output is not None:
-                _plan_and_packs(store, pub, rnd.id, output, ("pdf", "html"), code)
+                _plan_and_packs(store, pub, rnd.id, output, _formats(formats), code)
+
+
+def _formats(spec: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in spec.split(",") if f.strip() in ("pdf", "html")) or ("pdf", "html")
 
 
 def _import_registrations(store, round_id: int, path: Path, *, replace: bool, lang: Language) -> None:  # type: ignore[no-untyped-def]
@@ -842,10 +847,9 @@ def rounds_packs(
 ) -> None:
     """Every participant's pack and every group's facilitator sheet (plans the groups first when the round has no plan)."""
     store = _rounds(rounds, db)
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip() in ("pdf", "html")) or ("pdf", "html")
     with _round_errors():
         rnd = store.get(round_id, None)
-        _plan_and_packs(store, _figures(db, rnd.dataset), round_id, output, wanted, "en" if rnd.lang == "en" else "nl")
+        _plan_and_packs(store, _figures(db, rnd.dataset), round_id, output, _formats(formats), "en" if rnd.lang == "en" else "nl")
 
 
 @rounds_app.command("findings")

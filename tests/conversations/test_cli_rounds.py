@@ -26,10 +26,12 @@ def test_one_command_from_registrations_to_packs_then_the_rest(demo_2018_db: Pat
     registrations = tmp_path / "aanmeldingen.xlsx"
     example_registrations().head(12).to_excel(registrations, index=False)
     slots = [a for s in EXAMPLE_SLOTS for a in ("--slot", s)]
-    out = run("rounds", "create", "Voorjaar", "--year", "2018", *slots, "--registrations", str(registrations), "-o", str(tmp_path / "packs"), *db)
+    out = run(
+        "rounds", "create", "Voorjaar", "--year", "2018", *slots, "--registrations", str(registrations), "-o", str(tmp_path / "packs"), "--format", "html", *db
+    )
     assert "Kwaliteit van de indeling" in out and "Groep 1" in out
     files = sorted(p.name for p in (tmp_path / "packs").iterdir())
-    assert len([f for f in files if f.startswith("pakket-") and f.endswith(".pdf")]) == 12
+    assert len([f for f in files if f.startswith("pakket-") and f.endswith(".html")]) == 12
     assert any(f.startswith("gespreksleider-groep-01") for f in files) and "uitnodigingen.txt" in files
     listing = run("rounds", "list", *db)
     assert listing.splitlines()[1].startswith("1;Voorjaar;2018;demo;12;")
