@@ -1,5 +1,5 @@
 """A SYNTHETIC registrations file like the study's round: 77 people (40 consultants, 12 managers,
-16 policy officers, 9 ESF coordinators) from many municipalities in every region, a few big
+16 policy officers, 9 ESF coordinators) from many municipalities across the regions (49 in 32 AMRs), a few big
 municipalities with several people, and realistic availability over six time slots (most can
 come to two to four, some to one, one person to none — as the study's footnote tells of people
 who could make none of the dates). Names are made up; addresses end in ``.example`` (RFC 2606)."""
