@@ -688,6 +688,11 @@ def rounds_create(
                 _plan_and_packs(store, pub, rnd.id, output, _formats(formats), code)
 
 
+def _round_lang(rnd) -> Language:  # type: ignore[no-untyped-def]
+    """A round's language (its packs, sheets and plan texts)."""
+    return "en" if rnd.lang == "en" else "nl"
+
+
 def _formats(spec: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in spec.split(",") if f.strip() in ("pdf", "html")) or ("pdf", "html")
 
@@ -805,7 +810,7 @@ def rounds_plan(
     store = _rounds(rounds, db)
     with _round_errors():
         rnd = store.get(round_id, None)
-        lang: Language = "en" if rnd.lang == "en" else "nl"
+        lang: Language = _round_lang(rnd)
         if not show:
             with _progress(t("cli.planning", lang)):
                 make_plan(store, _figures(db, rnd.dataset), round_id, None, method="greedy" if greedy else "solver")
@@ -834,7 +839,7 @@ def rounds_move(
         rnd = store.get(round_id, None)
         target = None if group.lower() in ("none", "geen", "-") else int(group) if group.isdigit() else -1
         move_person(store, _figures(db, rnd.dataset), round_id, None, person, target)
-    _print_plan(store, round_id, "en" if rnd.lang == "en" else "nl")
+    _print_plan(store, round_id, _round_lang(rnd))
 
 
 @rounds_app.command("packs")
@@ -849,7 +854,7 @@ def rounds_packs(
     store = _rounds(rounds, db)
     with _round_errors():
         rnd = store.get(round_id, None)
-        _plan_and_packs(store, _figures(db, rnd.dataset), round_id, output, _formats(formats), "en" if rnd.lang == "en" else "nl")
+        _plan_and_packs(store, _figures(db, rnd.dataset), round_id, output, _formats(formats), _round_lang(rnd))
 
 
 @rounds_app.command("findings")
@@ -860,7 +865,7 @@ def rounds_findings(round_id: RoundId, group: Annotated[int, typer.Option("--gro
     store = _rounds(rounds, db)
     with _round_errors():
         rnd = store.get(round_id, None)
-        for key, text in group_findings(store, _figures(db, rnd.dataset), round_id, None, group, "en" if rnd.lang == "en" else "nl").items():
+        for key, text in group_findings(store, _figures(db, rnd.dataset), round_id, None, group, _round_lang(rnd)).items():
             typer.echo(f"{key}\t{text}")
 
 
@@ -936,7 +941,7 @@ def rounds_overview(
     store = _rounds(rounds, db)
     with _round_errors():
         rnd = store.get(round_id, None)
-        write_overview(store, _figures(db, rnd.dataset), round_id, None, output, "en" if rnd.lang == "en" else "nl")
+        write_overview(store, _figures(db, rnd.dataset), round_id, None, output, _round_lang(rnd))
     _say("overview_written", path=output)
 
 

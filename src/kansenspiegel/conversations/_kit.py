@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from kansenspiegel.conversations.store import Record, Registration, Round, Round
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.findings import Finding
 from kansenspiegel.geography import geography_names, municipalities
-from kansenspiegel.messages import Lang, t, tn
+from kansenspiegel.messages import Lang, catalogue, t, tn
 from kansenspiegel.render.documents import page, write_document, write_workbook
 from kansenspiegel.render.table import moment_name
 from kansenspiegel.views import Published
@@ -33,7 +34,9 @@ TOP = 5
 MAX_RECORD = 2_000
 
 
+@lru_cache(maxsize=1)
 def _regions() -> dict[str, str]:
+    """Municipality → its AMR (read once: every pack and sheet asks)."""
     frame = municipalities()
     return dict(zip(frame.gm_code, frame.amr_code))
 
@@ -122,15 +125,9 @@ def note_text(note: Note, rnd: Round, names: dict[int, str], lang: Lang = "nl") 
     if "person" in p:
         p["person"] = names.get(int(p["person"]), "?")
     key = f"rounds.{note.id}"
-    if "people" in p and f"{key}.one" in _catalogue(lang):
+    if "people" in p and f"{key}.one" in catalogue(lang):
         return tn(key, int(p["people"]), lang, **p)
     return t(key, lang, **p)
-
-
-def _catalogue(lang: Lang) -> dict[str, str]:
-    from kansenspiegel.messages import catalogue
-
-    return catalogue(lang)
 
 
 def reason_text(reason: str, lang: Lang = "nl") -> str:
@@ -346,10 +343,11 @@ def write_invitations(rounds: Rounds, round_id: int, user: str | None, path: Pat
     view = plan_view(rounds, round_id, user, rnd.lang)  # type: ignore[arg-type]
     lang: Lang = "en" if rnd.lang == "en" else "nl"
     lines = []
+    people = {p.id: p for p in rounds.people(round_id, user)}
     if view is not None:
         for g in view.groups:
             for m in g["members"]:
-                person = rounds.person(round_id, user, m["id"])
+                person = people[m["id"]]
                 lines.append(f"{t('rounds.to', lang)}: {person.name} <{person.email}>")
                 lines.append(t("rounds.invitation", lang, name=person.name, round=rnd.name, slot=g["slot"], group=g["number"]))
                 lines.append("")

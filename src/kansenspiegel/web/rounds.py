@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from kansenspiegel import conversations as kit
 from kansenspiegel.errors import UserError, not_found
 from kansenspiegel.ingest import IngestError
-from kansenspiegel.messages import Lang
+from kansenspiegel.messages import Lang, t
 from kansenspiegel.render.documents import pdf_bytes
 from kansenspiegel.views import Published
 from kansenspiegel.web import accounts
@@ -259,7 +259,7 @@ async def round_register(request: Request, round_id: RoundId) -> Response:
             people = kit.read_registrations(Path(tmp.name), rnd.slots)
             rounds.register(round_id, user, people)
         except IngestError as exc:
-            return _tab(request, rnd, "registrations", lang, problems=exc.problems, problems_total=exc.total, problem_file=t_form(lang), form=row)
+            return _tab(request, rnd, "registrations", lang, problems=exc.problems, problems_total=exc.total, problem_file=t("rounds.web_form", lang), form=row)
         except UserError as exc:
             return _tab(request, rnd, "registrations", lang, error=exc.text(lang), form=row)
     return _back(round_id, "registrations", lang, imported="1")
@@ -267,12 +267,6 @@ async def round_register(request: Request, round_id: RoundId) -> Response:
 
 def _cell(text: str) -> str:
     return '"' + text.replace('"', '""').replace("\n", " ") + '"'
-
-
-def t_form(lang: Lang) -> str:
-    from kansenspiegel.messages import t
-
-    return t("rounds.web_form", lang)
 
 
 @router.get("/rounds/{round_id}/people/{person_id}", response_class=HTMLResponse)
