@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from kansenspiegel import Mirror
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, COUNT_COLUMNS, PROVISION_TYPE_CODES
-from kansenspiegel.cube import groupings
+from kansenspiegel.cube import CUBE_COLUMNS, fine_counts, groupings, is_fine, rollup_grouping_sets, rollup_union
 from kansenspiegel.geography import municipalities
 from tests.conftest import make_persons
 
@@ -144,3 +145,37 @@ def test_mirror_rejects_unknown_or_too_many_characteristics(persons: pd.DataFram
         m.by_group(year=2018, characteristics="shoe_size")
     with pytest.raises(ValueError, match="unknown geography"):
         m.by_group(year=2018, geography="GM9999")
+
+
+def _sorted_cube(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = ["dataset", "year", "geo_level", "geography", "grouping", "group"]
+    return frame.sort_values(keys).reset_index(drop=True)[list(CUBE_COLUMNS)]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_frames, st.integers(1, 3), st.booleans())
+def test_grouping_sets_equal_the_portable_union(frame: pd.DataFrame, depth: int, own: bool) -> None:
+    """The one-query GROUPING SETS spelling and the portable Ibis union give the same cube, cell
+    for cell and type for type, also with an own characteristic and fewer characteristics."""
+    con = ibis.duckdb.connect()
+    persons = frame.assign(dataset="d", own_1=np.where(frame.index % 3 == 0, "a", "b") if own else "x")
+    counts = con.create_table("counts", fine_counts(ibis.memtable(persons)))
+    names = (*CHARACTERISTIC_NAMES, "status") if own else CHARACTERISTIC_NAMES
+    if own:
+        counts = counts.mutate(status=counts.own_1)
+    gms = ibis.memtable(municipalities()[["gm_code", "amr_code"]])
+    assert is_fine(counts, names)
+    fast = con.to_pandas(rollup_grouping_sets(counts, gms, depth, names))
+    portable = con.to_pandas(rollup_union(counts, gms, depth, names))
+    pd.testing.assert_frame_equal(_sorted_cube(fast), _sorted_cube(portable))
+    assert len(fast) == len(portable) > 0
+
+
+def test_rollup_takes_the_portable_union_for_a_table_of_marginals() -> None:
+    """Rows with a characteristic missing (a total over it) or at another level are not fine
+    counts: the union, which takes each cell from its closest source, handles them."""
+    con = ibis.duckdb.connect()
+    rows = pd.DataFrame({"geo_level": ["municipality", "municipality"], "gender": ["female", None]})
+    assert not is_fine(con.create_table("t", rows), ("gender",))
+    assert is_fine(con.create_table("u", rows.iloc[:1]), ("gender",))
+    assert not is_fine(con.create_table("v", rows.iloc[:1].assign(geo_level="amr")), ("gender",))

@@ -92,3 +92,22 @@ def test_funnel_overall(mirror: Mirror) -> None:
     assert f.loc["provision", "denominator"] == 590
     assert f.loc["provision", "count"] == 50 + 40 + 20 + 25 + 100 + 5 + 50
     assert f.loc["sustained", "rate"] == pytest.approx(106 / 590)
+
+
+def test_q_values_do_not_depend_on_other_years_or_row_order() -> None:
+    """A year's q-values are the same bit for bit computed alone, beside another year, or from
+    the cube's rows in another order (each test's family lies within one year)."""
+    import numpy as np
+
+    from kansenspiegel.stats import compute_metrics
+    from tests.conftest import make_persons
+
+    cube = Mirror.from_microdata(make_persons(900, seed=5)).cube
+    keys = ["year", "geography", "grouping", "group", "moment"]
+    both = compute_metrics(cube).set_index(keys).sort_index()
+    shuffled = compute_metrics(cube.sample(frac=1, random_state=3)).set_index(keys).sort_index()
+    alone = compute_metrics(cube[cube.year == 2018]).set_index(keys).sort_index()
+    for column in ("q_value", "q_value_vs_national"):
+        assert np.array_equal(both[column].to_numpy(), shuffled[column].to_numpy(), equal_nan=True)
+        assert np.array_equal(both.loc[2018, column].to_numpy(), alone.loc[2018, column].to_numpy(), equal_nan=True)
+    assert both.q_value.notna().sum() > 100

@@ -7,8 +7,13 @@ Two stages (see docs/architecture.md):
 2. `rollup`: fine counts (or aggregated input) -> every geography level (municipality, AMR,
    national) x every grouping of up to ``max_characteristics`` characteristics.
 
-Ibis has no GROUPING SETS, so stage 2 builds one aggregate per grouping and unions them; it
-works on the small counts table, so this stays fast and portable.
+Stage 2 has two spellings behind `rollup`. Fine counts (every row a municipality, every
+characteristic known: what `fine_counts` gives) take one query of ``GROUPING SETS`` — the
+municipalities' cells from the fine counts, the AMRs' from the fine counts summed per AMR, the
+country's from those summed once more — in SQL, which DuckDB and Spark both run (Ibis has no
+GROUPING SETS; `sqlglot` translates the query to the backend's dialect). Any other table of counts
+(a CBS table of marginals, a mix of levels) and any other backend take the portable Ibis spelling:
+one aggregate per grouping, unioned, each cell from the source closest to it.
 """
 
 from __future__ import annotations
@@ -126,8 +131,110 @@ def _geography_levels(counts: ir.Table, municipalities: ir.Table) -> ir.Table:
     return ibis.union(own.select(cols), to_amr.select(cols), to_nl.select(cols))
 
 
-def rollup(counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES) -> ir.Table:
+#: Backends whose SQL has GROUPING SETS and ``grouping()`` (the fast spelling of the rollup).
+GROUPING_SETS_BACKENDS = ("duckdb", "pyspark")
+
+
+def rollup(
+    counts: ir.Table,
+    municipalities: ir.Table,
+    max_characteristics: int = 3,
+    characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES,
+    *,
+    fine: bool | None = None,
+) -> ir.Table:
     """The cube: one row per dataset x year x geography x grouping x group, with counts.
+
+    ``fine``: whether ``counts`` are fine counts (every row a municipality, no characteristic
+    missing); ``None`` asks the table (one small query). Fine counts on DuckDB or Spark take one
+    ``GROUPING SETS`` query, everything else the portable union (`rollup_union`): the same cube.
+    """
+    if fine is None:
+        fine = is_fine(counts, characteristics)
+    if fine and _backend_name(counts) in GROUPING_SETS_BACKENDS:
+        return rollup_grouping_sets(counts, municipalities, max_characteristics, characteristics)
+    return rollup_union(counts, municipalities, max_characteristics, characteristics)
+
+
+def is_fine(counts: ir.Table, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES) -> bool:
+    """True when every row is a municipality's and every characteristic is known."""
+    coarse = counts.geo_level != "municipality"
+    for c in characteristics:
+        coarse = coarse | counts[c].isnull()
+    return int(counts.filter(coarse).limit(1).count().execute()) == 0
+
+
+def _backend_name(t: ir.Table) -> str | None:
+    try:
+        return str(t._find_backend().name)
+    except Exception:  # a table of several backends, or only memtables: the portable spelling
+        return None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def rollup_grouping_sets(
+    counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES
+) -> ir.Table:
+    """`rollup` of fine counts in one SQL query with ``GROUPING SETS`` (DuckDB's dialect,
+    translated for the backend): each geography level grouped from the smallest table that
+    holds it (municipalities from the fine counts; AMRs from the counts summed per AMR; the
+    country from those summed again)."""
+    # the map of municipalities to AMRs (a few hundred rows) goes into the query as values, so
+    # the query needs no second table (a memtable is not there while a backend plans the SQL)
+    pairs = municipalities.select("gm_code", "amr_code").to_pyarrow().to_pylist()
+    mapping = ", ".join(f"({_literal(p['gm_code'])}, {_literal(p['amr_code'])})" for p in pairs)
+    source = counts.select("dataset", "year", "geography", *characteristics, *COUNT_COLUMNS)
+    chars = ", ".join(_quote(c) for c in characteristics)
+    sums = ", ".join(f"sum({_quote(c)}) AS {_quote(c)}" for c in COUNT_COLUMNS)
+    flags = ", ".join(f"grouping({_quote(c)}) AS {_quote('g_' + c)}" for c in characteristics)
+
+    def level(table: str, geo: str | None, name: str) -> str:
+        sets = ", ".join(
+            "(" + ", ".join(["dataset", "year", *([geo] if geo else []), *map(_quote, cs)]) + ")" for cs in groupings(max_characteristics, characteristics)
+        )
+        geography = geo or f"CAST('{NATIONAL_CODE}' AS VARCHAR)"
+        return (
+            f"SELECT dataset, year, CAST('{name}' AS VARCHAR) AS geo_level, {geography} AS geography, {flags}, {chars}, {sums} "
+            f"FROM {table} GROUP BY GROUPING SETS ({sets})"
+        )
+
+    sql = (
+        f"WITH gm_amr AS (SELECT * FROM (VALUES {mapping}) AS v(gm, amr)), "
+        f"fine AS (SELECT c.dataset, c.year, m.gm, m.amr, {', '.join('c.' + _quote(x) for x in (*characteristics, *COUNT_COLUMNS))} "
+        "FROM counts AS c JOIN gm_amr AS m ON c.geography = m.gm), "
+        f"per_amr AS (SELECT dataset, year, amr, {chars}, {sums} FROM fine GROUP BY dataset, year, amr, {chars}), "
+        f"per_country AS (SELECT dataset, year, {chars}, {sums} FROM per_amr GROUP BY dataset, year, {chars}) "
+        + " UNION ALL ".join([level("fine", "gm", "municipality"), level("per_amr", "amr", "amr"), level("per_country", None, "national")])
+    )
+    cells = source.alias("counts").sql(sql, dialect="duckdb")
+    grouped = {c: cells["g_" + c] == 0 for c in characteristics}
+    name: ir.StringValue = ibis.literal("")
+    key: ir.StringValue = ibis.literal("")
+    for c in characteristics:
+        name = name + grouped[c].ifelse(ibis.literal(SEP + c), ibis.literal(""))
+        key = key + grouped[c].ifelse(ibis.literal(SEP) + cells[c], ibis.literal(""))
+    everyone = name == ""
+    return cells.select(
+        "dataset",
+        "year",
+        "geo_level",
+        "geography",
+        grouping=everyone.ifelse(ibis.literal(ALL), name.substr(1)),
+        group=everyone.ifelse(ibis.literal(ALL), key.substr(1)),
+        **{c: grouped[c].ifelse(cells[c], ibis.null().cast("string")) for c in CHARACTERISTIC_NAMES},
+        **{c: cells[c].cast("int64") for c in COUNT_COLUMNS},
+    )
+
+
+def rollup_union(counts: ir.Table, municipalities: ir.Table, max_characteristics: int = 3, characteristics: tuple[str, ...] = CHARACTERISTIC_NAMES) -> ir.Table:
+    """`rollup` in portable Ibis, for any table of counts on any backend.
 
     ``counts`` has the columns of `fine_counts` (characteristics NULL where a row is a total over
     them, as in aggregated input); ``municipalities`` maps ``gm_code`` to ``amr_code``.

@@ -235,19 +235,25 @@ def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[i
     # stored in (year, geography) order: DuckDB's zone maps then skip most of the table when a
     # page asks for one area
     store.append("cube", cube_expr.order_by(["year", "geography", "grouping", "group"]))
-    progress("computing metrics")
-    cube = store.table("cube").filter(ibis._.dataset == dataset).to_pandas()
-    metrics = compute_metrics(cube)
-    store.append("metrics", ibis.memtable(metrics).order_by(["year", "geography"]))
-    progress("publishing (rounding, suppression)")
-    # what the public sees, computed once here so no request has to: the year's secondary
-    # suppression and every metric row under the public policy
-    for year in sorted(cube["year"].unique()):
-        mask = suppression_mask(cube[cube.year == year], PUBLIC)
-        published = publish_metrics(metrics[metrics.year == year], PUBLIC, mask=mask)
-        store.append("suppression", ibis.memtable(mask_table(mask, dataset, int(year))))
+    cube_rows = metric_rows = 0
+    # Everything after the cube works on one year at a time (each test's family, the national
+    # rows and the secondary suppression are within a year), written as it comes: memory is one
+    # year's, whatever the number of years. What the public sees is computed here, once, so no
+    # request has to: the year's suppression mask and every metric row under the public policy.
+    years = store.table("cube").filter(ibis._.dataset == dataset).select("year").distinct().order_by("year").to_pandas()["year"]
+    for year in (int(y) for y in years):
+        progress(f"computing metrics, publishing {year}")
+        cube = store.table("cube").filter((ibis._.dataset == dataset) & (ibis._.year == year)).to_pandas()
+        metrics = compute_metrics(cube)
+        store.append("metrics", ibis.memtable(metrics).order_by(["geography"]))
+        mask = suppression_mask(cube, PUBLIC)
+        published = publish_metrics(metrics, PUBLIC, mask=mask)
+        store.append("suppression", ibis.memtable(mask_table(mask, dataset, year)))
         store.append("published", ibis.memtable(published.reset_index(drop=True)).order_by(["geography"]))
-    return len(cube), len(metrics)
+        cube_rows += len(cube)
+        metric_rows += len(metrics)
+        del cube, metrics, mask, published
+    return cube_rows, metric_rows
 
 
 def _conform(frame: pd.DataFrame, schema: ibis.Schema) -> pd.DataFrame:
