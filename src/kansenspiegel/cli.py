@@ -101,13 +101,30 @@ def demo_data(
     db: DbOption = None,
     years: Annotated[str, typer.Option(help="Years to generate, e.g. 2015-2021 or 2018")] = "2015-2021",
     seed: Annotated[int, typer.Option(help="Random seed")] = 2018,
-    output: Annotated[Path | None, typer.Option(help="Also write the microdata to this Parquet file")] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the microdata to this Parquet file (with --scale: to this folder)")] = None,
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Load it into the database as dataset 'demo'")] = True,
+    scale: Annotated[
+        int, typer.Option(min=1, help="Write N times the demo's rows, in chunks, to the --output folder (one Parquet file per year and copy)")
+    ] = 1,
 ) -> None:
     """Generate the SYNTHETIC national demo microdata (2018 calibrated to the report's Table 2.1)."""
-    from kansenspiegel.demo import generate
+    from kansenspiegel.demo import generate, write_scaled
 
     wanted = _years(years)
+    if scale > 1:
+        if output is None:
+            _fail(t("cli.scale_needs_output", _lang()))
+        assert output is not None
+        with _progress("demo data") as step:
+            step(f"writing {scale} × {len(wanted)} year(s) to {output}")
+            rows = write_scaled(output, wanted, seed=seed, scale=scale)
+            if ingest:
+                with _writable(db) as store:
+                    result = ingest_file(store, output, dataset="demo", kind="microdata", replace=True, synthetic=True, progress=step)
+        _say("demo_scaled", scale=scale, rows=_n(rows), first=wanted[0], last=wanted[-1], path=output)
+        if ingest:
+            _say("demo_loaded", path=store.path, cube=_n(result.cube_rows), metrics=_n(result.metric_rows))
+        return
     with _progress("demo data") as step:
         step(f"generating {len(wanted)} year(s)")
         frame = generate(years=wanted, seed=seed)

@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from kansenspiegel.errors import UserError
@@ -29,6 +30,10 @@ DEFAULT_DB = "data/kansenspiegel.duckdb"
 DATA_TABLES = ("characteristics", "persons", "counts", "cube", "metrics", "suppression", "published")
 #: Tables rebuilt from the counts (`ingest.build`).
 DERIVED_TABLES = DATA_TABLES[3:]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def default_db_path() -> Path:
@@ -210,8 +215,25 @@ class Store:
     def dataset_names(self) -> list[str]:
         return list(self.datasets()["name"])
 
-    def append(self, name: str, obj: pd.DataFrame | ir.Table) -> None:
-        """Append rows to a table, creating it from the rows' schema the first time."""
+    def append(self, name: str, obj: pd.DataFrame | ir.Table, *, order_by: tuple[str, ...] = ()) -> None:
+        """Append rows to a table (in ``order_by`` order), creating it from the rows' schema the
+        first time. A DataFrame goes to DuckDB as Arrow and is let go when it is in: a
+        memtable would stay registered, and hold its memory, as long as Ibis keeps it."""
+        if isinstance(obj, pd.DataFrame):
+            raw = self.con.con
+            view = f"_ks_append_{secrets.token_hex(4)}"
+            raw.register(view, pa.Table.from_pandas(obj, preserve_index=False))
+            try:
+                order = f" ORDER BY {', '.join(_quoted(c) for c in order_by)}" if order_by else ""
+                if self.has(name):
+                    raw.execute(f"INSERT INTO {_quoted(name)} BY NAME SELECT * FROM {view}{order}")
+                else:
+                    raw.execute(f"CREATE TABLE {_quoted(name)} AS SELECT * FROM {view}{order}")
+            finally:
+                raw.unregister(view)
+            return
+        if order_by:
+            obj = obj.order_by(list(order_by))
         if self.has(name):
             self.con.insert(name, obj)
         else:

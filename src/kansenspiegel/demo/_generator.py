@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -477,6 +478,39 @@ def generate(years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED, effec
             n = round(n2018 * YEAR_SIZE.get(year, 1.0))
             frames[year], _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng([seed, year]), n, effects)
     return pd.concat([frames[y] for y in sorted(years)], ignore_index=True)
+
+
+def write_scaled(
+    folder: Path, years: tuple[int, ...] | list[int] = YEARS, seed: int = SEED, scale: int = 1, effects: tuple[Effect, ...] = PLANTED_EFFECTS
+) -> int:
+    """Write ``scale`` times the demo microdata of ``years`` to ``folder`` as Parquet, one file
+    per year and copy (``year=2018/part-001.parquet``), each written as soon as it is made: memory
+    holds one year of one copy, whatever ``scale``. The first copy is `generate`'s data (2018
+    calibrated to Table 2.1); every further copy is a new draw from the same model (its own seed,
+    person keys ``D2018-2-…``), so the figures stay alike while the rows grow. Returns the rows."""
+    rng = np.random.default_rng(seed)
+    gm = _municipality_frame(rng)
+    targets = exact_targets()
+    cell_factor = _calibrate_cells(gm, targets["population"])
+    n2018 = sum(targets["population"]["gender"].values())
+    first, offsets = _year(CALIBRATED_YEAR, gm, cell_factor, targets, None, np.random.default_rng([seed, CALIBRATED_YEAR]), n2018, effects)
+    rows = 0
+    for year in sorted(years):
+        n = round(n2018 * YEAR_SIZE.get(year, 1.0))
+        for copy in range(1, scale + 1):
+            if copy == 1 and year == CALIBRATED_YEAR:
+                frame = first
+            else:
+                draw = [seed, year] if copy == 1 else [seed, year, copy]
+                frame, _ = _year(year, gm, cell_factor, None, offsets, np.random.default_rng(draw), n, effects)
+                if copy > 1:
+                    frame["person_key"] = frame["person_key"].str.replace(f"D{year}-", f"D{year}-{copy}-", regex=False)
+            part = Path(folder) / f"year={year}" / f"part-{copy:03d}.parquet"
+            part.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(part, index=False)
+            rows += len(frame)
+            del frame
+    return rows
 
 
 #: The example client file's planted gap: refugee status holders (statushouders, mostly of a

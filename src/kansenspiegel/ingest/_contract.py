@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, COUNT_COLUMNS, COVARIATES, PROVISION_TYPES
+import ibis
+
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, CHARACTERISTICS, COUNT_COLUMNS, COVARIATES, OWN_SLOTS, PROVISION_TYPES
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 #: Bijstand (Participatiewet) starts at 18; a few 15–17 year olds appear in registers as
@@ -212,3 +214,38 @@ def contract_markdown() -> str:
         return "\n".join(rows)
 
     return "### Microdata columns\n\n" + table(MICRODATA_COLUMNS) + "\n\n### Aggregated (counts) columns\n\n" + table(AGGREGATED_COLUMNS) + "\n"
+
+
+#: The canonical forms the validation gives and the database stores.
+PERSONS_SCHEMA = ibis.schema(
+    {
+        "dataset": "string",
+        "person_key": "string",
+        "year": "int32",
+        "municipality": "string",
+        **{c: "string" for c in CHARACTERISTIC_NAMES},
+        "age": "int64",
+        "provision": "boolean",
+        **{f"provision_{c}": "boolean" for c in PROVISION_TYPES},
+        "employed_1m": "boolean",
+        "employed_6m": "boolean",
+        "education_level": "string",
+        "dutch_language_level": "string",
+        "months_on_benefit": "int64",
+        "recent_work_experience": "boolean",
+        "ladder_start": "int64",
+        "ladder_end": "int64",
+        **{c: "string" for c in OWN_SLOTS},
+    }
+)
+COUNTS_SCHEMA = ibis.schema(
+    {
+        "dataset": "string",
+        "year": "int32",
+        "geo_level": "string",
+        "geography": "string",
+        **{c: "string" for c in CHARACTERISTIC_NAMES},
+        **{c: "int64" for c in COUNT_COLUMNS},
+        **{c: "string" for c in OWN_SLOTS},
+    }
+)

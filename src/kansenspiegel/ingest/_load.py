@@ -12,52 +12,20 @@ from typing import Literal
 import ibis
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, COUNT_COLUMNS, OWN_SLOTS, PROVISION_TYPES, Characteristic, Filled
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, OWN_SLOTS, Characteristic, Filled
 from kansenspiegel.cube import fine_counts, rollup
 from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
-from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, MICRODATA_COLUMNS, ColumnSpec
+from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, COUNTS_SCHEMA, MICRODATA_COLUMNS, PERSONS_SCHEMA, ColumnSpec
 from kansenspiegel.ingest._errors import IngestError, problem
-from kansenspiegel.ingest._read import read_table
-from kansenspiegel.ingest._validate import own_characteristics, validate_aggregated, validate_microdata
+from kansenspiegel.ingest._read import open_rows
+from kansenspiegel.ingest._validate import Rows, validate_aggregated, validate_microdata
 from kansenspiegel.stats import compute_metrics
 from kansenspiegel.store import DERIVED_TABLES, Store
 
 Kind = Literal["auto", "microdata", "aggregated"]
 Progress = Callable[[str], None]
 
-PERSONS_SCHEMA = ibis.schema(
-    {
-        "dataset": "string",
-        "person_key": "string",
-        "year": "int32",
-        "municipality": "string",
-        **{c: "string" for c in CHARACTERISTIC_NAMES},
-        "age": "int64",
-        "provision": "boolean",
-        **{f"provision_{c}": "boolean" for c in PROVISION_TYPES},
-        "employed_1m": "boolean",
-        "employed_6m": "boolean",
-        "education_level": "string",
-        "dutch_language_level": "string",
-        "months_on_benefit": "int64",
-        "recent_work_experience": "boolean",
-        "ladder_start": "int64",
-        "ladder_end": "int64",
-        **{c: "string" for c in OWN_SLOTS},
-    }
-)
-COUNTS_SCHEMA = ibis.schema(
-    {
-        "dataset": "string",
-        "year": "int32",
-        "geo_level": "string",
-        "geography": "string",
-        **{c: "string" for c in CHARACTERISTIC_NAMES},
-        **{c: "int64" for c in COUNT_COLUMNS},
-        **{c: "string" for c in OWN_SLOTS},
-    }
-)
 #: The own characteristics of each dataset: one row per group (``code`` NULL: the
 #: characteristic itself), with the words the file used.
 CHARACTERISTICS_SCHEMA = ibis.schema(
@@ -79,7 +47,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-def detect_kind(frame: pd.DataFrame) -> str:
+def detect_kind(header: tuple[str, ...] | list[str]) -> str:
     """A table of counts has a population column and no person key, under any accepted name
     (``bijstandspopulatie``, ``persoonsnummer`` …)."""
 
@@ -87,7 +55,7 @@ def detect_kind(frame: pd.DataFrame) -> str:
         spec = next(s for s in specs if s.name == column)
         return {spec.name, *spec.aliases}
 
-    cols = {str(c).strip().lower().replace(" ", "_") for c in frame.columns}
+    cols = {str(c).strip().lower().replace(" ", "_") for c in header}
     counts = bool(cols & names(AGGREGATED_COLUMNS, "population"))
     persons = bool(cols & names(MICRODATA_COLUMNS, "person_key"))
     return "aggregated" if counts and not persons else "microdata"
@@ -108,19 +76,18 @@ def ingest_file(
     ``characteristics``: columns to use as own characteristics besides those headed ``kenmerk:``."""
     path = Path(path)
     progress(f"reading {path.name}")
-    frame, first_row = read_table(path)
-    return ingest_frame(
-        store,
-        frame,
-        source=str(path),
-        first_row=first_row,
-        dataset=dataset or (re.sub(r"[^\w .-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
-        kind=kind,
-        replace=replace,
-        synthetic=synthetic,
-        characteristics=characteristics,
-        progress=progress,
-    )
+    with open_rows(path, store.con) as rows:
+        return ingest_rows(
+            store,
+            rows,
+            source=str(path),
+            dataset=dataset or (re.sub(r"[^\w .-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
+            kind=kind,
+            replace=replace,
+            synthetic=synthetic,
+            characteristics=characteristics,
+            progress=progress,
+        )
 
 
 #: What a dataset may be called: letters (also ë, é), digits, space, '.', '_' and '-', starting
@@ -141,18 +108,35 @@ def ingest_frame(
     characteristics: tuple[str, ...] = (),
     progress: Progress = _quiet,
 ) -> IngestResult:
-    """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset``."""
+    """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset`` (its rows
+    numbered from ``first_row`` in the problems found)."""
+    rows = Rows.from_frame(frame, first_row)
+    return ingest_rows(
+        store, rows, source=source, dataset=dataset, kind=kind, replace=replace, synthetic=synthetic, characteristics=characteristics, progress=progress
+    )
+
+
+def ingest_rows(
+    store: Store,
+    rows: Rows,
+    *,
+    source: str,
+    dataset: str,
+    kind: Kind = "auto",
+    replace: bool = False,
+    synthetic: bool = False,
+    characteristics: tuple[str, ...] = (),
+    progress: Progress = _quiet,
+) -> IngestResult:
+    """Validate and load rows (microdata or aggregated counts) as ``dataset``: the rows go from
+    the file to the database inside the engine, checked on the way (`validate_microdata`)."""
     if not re.fullmatch(DATASET_NAME, dataset):
         # a name is shown in lists and written into CSV: no leading '=', '+', '-', '@' (a formula in Excel)
         raise IngestError(source, [problem("dataset_name", "bad_dataset_name", value=dataset[:100])])
-    kind_used = detect_kind(frame) if kind == "auto" else kind
+    kind_used = detect_kind(rows.header) if kind == "auto" else kind
     progress("validating")
-    if kind_used == "microdata":
-        clean = validate_microdata(frame, source, first_row, characteristics)
-    else:
-        clean = validate_aggregated(frame, source, first_row, characteristics)
-    own = own_characteristics(clean)
-    years = tuple(sorted(int(y) for y in clean["year"].unique()))
+    validate = validate_microdata if kind_used == "microdata" else validate_aggregated
+    clean = validate(rows, source, characteristics)
     exists = dataset in store.dataset_names()
     if exists and not replace:
         raise IngestError(source, [problem("new_dataset", "dataset_exists", value=dataset)])
@@ -161,22 +145,26 @@ def ingest_frame(
             store.delete_dataset(dataset)
         for table, schema in (("persons", PERSONS_SCHEMA), ("counts", COUNTS_SCHEMA)):
             store.add_missing_columns(table, schema)  # a database made before own characteristics
-        if own:
-            store.append("characteristics", ibis.memtable(characteristic_rows(dataset, own), schema=CHARACTERISTICS_SCHEMA))
+        if clean.own:
+            store.append("characteristics", ibis.memtable(characteristic_rows(dataset, clean.own), schema=CHARACTERISTICS_SCHEMA))
+        valid = clean.table.mutate(dataset=ibis.literal(dataset))
         if kind_used == "microdata":
             progress("storing persons (keys hashed)")
-            persons = ibis.memtable(_conform(clean.assign(dataset=dataset), PERSONS_SCHEMA), schema=PERSONS_SCHEMA)
-            salted = store.pseudonym(persons.person_key)  # HMAC with a key kept outside the database
+            salted = store.pseudonym(valid.person_key)  # HMAC with a key kept outside the database
             if not store.has("persons"):
                 store.con.create_table("persons", schema=PERSONS_SCHEMA)
-            store.con.insert("persons", persons.mutate(person_key=salted).select(*PERSONS_SCHEMA.names))
+            store.con.insert("persons", valid.mutate(person_key=salted).select(*PERSONS_SCHEMA.names))
             progress("counting")
             counts_expr = fine_counts(store.table("persons").filter(ibis._.dataset == dataset))
         else:
-            counts_expr = ibis.memtable(_conform(clean.assign(dataset=dataset), COUNTS_SCHEMA), schema=COUNTS_SCHEMA)
+            counts_expr = valid
         if not store.has("counts"):
             store.con.create_table("counts", schema=COUNTS_SCHEMA)
         store.con.insert("counts", counts_expr.select(*COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA))
+        years = tuple(
+            int(y)
+            for y in store.table("counts").filter(ibis._.dataset == dataset).select("year").distinct().order_by("year").to_pyarrow().column("year").to_pylist()
+        )
         cube_rows, metric_rows = build(store, dataset, progress=progress)
         store.append(
             "datasets",
@@ -187,12 +175,12 @@ def ingest_frame(
                     "source": [Path(source).name],
                     "synthetic": [synthetic],
                     "years": [",".join(map(str, years))],
-                    "rows": [len(clean)],
+                    "rows": [clean.rows],
                     "loaded_at": [dt.datetime.now().replace(microsecond=0)],
                 }
             ),
         )
-    return IngestResult(dataset, kind_used, len(clean), years, cube_rows, metric_rows)
+    return IngestResult(dataset, kind_used, clean.rows, years, cube_rows, metric_rows)
 
 
 def characteristic_rows(dataset: str, own: list[Characteristic]) -> pd.DataFrame:
@@ -234,7 +222,7 @@ def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[i
             store.delete_rows(name, dataset)
     # stored in (year, geography) order: DuckDB's zone maps then skip most of the table when a
     # page asks for one area
-    store.append("cube", cube_expr.order_by(["year", "geography", "grouping", "group"]))
+    store.append("cube", cube_expr, order_by=("year", "geography", "grouping", "group"))
     cube_rows = metric_rows = 0
     # Everything after the cube works on one year at a time (each test's family, the national
     # rows and the secondary suppression are within a year), written as it comes: memory is one
@@ -245,23 +233,12 @@ def build(store: Store, dataset: str, *, progress: Progress = _quiet) -> tuple[i
         progress(f"computing metrics, publishing {year}")
         cube = store.table("cube").filter((ibis._.dataset == dataset) & (ibis._.year == year)).to_pandas()
         metrics = compute_metrics(cube)
-        store.append("metrics", ibis.memtable(metrics).order_by(["geography"]))
+        store.append("metrics", metrics, order_by=("geography",))
         mask = suppression_mask(cube, PUBLIC)
         published = publish_metrics(metrics, PUBLIC, mask=mask)
-        store.append("suppression", ibis.memtable(mask_table(mask, dataset, year)))
-        store.append("published", ibis.memtable(published.reset_index(drop=True)).order_by(["geography"]))
+        store.append("suppression", mask_table(mask, dataset, year))
+        store.append("published", published.reset_index(drop=True), order_by=("geography",))
         cube_rows += len(cube)
         metric_rows += len(metrics)
         del cube, metrics, mask, published
     return cube_rows, metric_rows
-
-
-def _conform(frame: pd.DataFrame, schema: ibis.Schema) -> pd.DataFrame:
-    """Frame with exactly the schema's columns (absent optional ones as missing values)."""
-    out = pd.DataFrame(index=frame.index)
-    for name, dtype in schema.items():
-        if name in frame.columns:
-            out[name] = frame[name]
-        else:
-            out[name] = pd.Series(pd.NA, index=frame.index, dtype="string" if dtype.is_string() else ("boolean" if dtype.is_boolean() else "Int64"))
-    return out

@@ -1,5 +1,9 @@
-"""Readers: CSV (``;`` or ``,``; UTF-8, UTF-16 or Windows-1252), XLSX and Parquet into a pandas
-DataFrame of text.
+"""Readers: CSV (``;`` or ``,``; UTF-8, UTF-16 or Windows-1252), XLSX and Parquet.
+
+`open_rows` gives a file's rows as a table of the engine (`Rows`) without holding the file in
+memory: DuckDB reads Parquet itself; CSV and XLSX are read in chunks of `CHUNK_ROWS` rows and
+written as they come to a private temporary Parquet file (removed afterwards). `read_table`
+gives a small file (a list of registrations, say) as one pandas DataFrame of text.
 
 With `Limits` (uploads from the web), every limit holds *while reading*: a file that breaks one
 stops being read at that point, so a small file that unpacks to gigabytes, a sheet of a million
@@ -9,16 +13,23 @@ command line, a trusted analyst's own files) the readers read everything.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import os
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from kansenspiegel.ingest._errors import IngestError, problem
+from kansenspiegel.ingest._validate import ROW, Rows
 
 SUPPORTED = (".csv", ".txt", ".xlsx", ".parquet")
 
@@ -36,28 +47,121 @@ class Limits:
     max_ratio: int = 200
 
 
-def read_table(path: Path, limits: Limits | None = None) -> tuple[pd.DataFrame, int]:
-    """Read a file; return the frame and the row number of its first data row (header = row 1)."""
-    path = Path(path)
+#: Rows per chunk when a CSV or XLSX file is read for the engine.
+CHUNK_ROWS = 200_000
+
+
+def _check_file(path: Path) -> str:
     if not path.exists():
         raise IngestError(path, [problem("existing_file", "file_not_found")])
+    if path.is_dir():  # a folder of Parquet files (``year=2018/part-001.parquet`` …): one table
+        if not _parts(path):
+            raise IngestError(path, [problem("file_type", "unsupported_type", value="-")])
+        return ".parquet"
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(path, [problem("file_type", "unsupported_type", value=suffix or "-")])
+    return suffix
+
+
+@contextmanager
+def _reader_errors(path: Path) -> Iterator[None]:
     try:
-        if suffix == ".parquet":
-            frame = _read_parquet(path, limits)
-        elif suffix == ".xlsx":
-            frame = _read_xlsx(path, limits)
-        else:
-            frame = _read_csv(path, limits)
+        yield
     except IngestError:
         raise
     except Exception as exc:  # a reader's own error: report it (without our paths), never a traceback
         raise IngestError(path, [problem("readable", "cannot_read", error=str(exc).replace(str(path), path.name)[:300])]) from exc
-    if limits is not None:
-        _check_cells(path, frame, limits)
+
+
+def read_table(path: Path, limits: Limits | None = None) -> tuple[pd.DataFrame, int]:
+    """Read a file; return the frame and the row number of its first data row (header = row 1)."""
+    path = Path(path)
+    suffix = _check_file(path)
+    with _reader_errors(path):
+        if suffix == ".parquet":
+            frame = _read_parquet(path, limits)
+        else:
+            chunks = list(_chunks(path, suffix, limits))
+            frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     return frame, 2  # numbered like a spreadsheet: the first record is row 2
+
+
+def _chunks(path: Path, suffix: str, limits: Limits | None, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """A CSV or XLSX file's rows in chunks of text (the first chunk also when there are no rows)."""
+    first = 2
+    for chunk in _xlsx_chunks(path, limits, size) if suffix == ".xlsx" else _csv_chunks(path, limits, size):
+        if limits is not None:
+            _check_cells(path, chunk, limits, first)
+        first += len(chunk)
+        yield chunk
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.parquet") if p.is_file())
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def open_rows(path: Path, con: BaseBackend, limits: Limits | None = None) -> Iterator[Rows]:
+    """A file's rows as a table of ``con`` (DuckDB), numbered as in a spreadsheet; a CSV or XLSX
+    file goes through a temporary Parquet file (mode 0600 in a private folder, removed when the
+    block ends), so no more than one chunk of it is ever in memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    suffix = _check_file(path)
+    folder = None
+    try:
+        with _reader_errors(path):
+            if suffix == ".parquet":
+                parts = _parts(path) if path.is_dir() else [path]
+                if limits is not None:
+                    for part in parts:
+                        _check_parquet(part, limits)
+                source, header = path, tuple(pq.ParquetFile(parts[0]).schema_arrow.names)
+                # rows numbered on through the parts, in the order of their names
+                firsts, first = [], 2
+                for part in parts:
+                    firsts.append(f"({_literal(str(part))}, {first})")
+                    first += pq.ParquetFile(part).metadata.num_rows
+                staged = False
+            else:
+                folder = Path(tempfile.mkdtemp(prefix="kansenspiegel-"))  # 0700: only we can read it
+                source = folder / "rows.parquet"
+                writer = None
+                row = 2
+                for chunk in _chunks(path, suffix, limits):
+                    if writer is None:
+                        header = tuple(str(c) for c in chunk.columns)
+                        schema = pa.schema([*(pa.field(f"c{i}", pa.string()) for i in range(len(header))), pa.field(ROW, pa.int64())])
+                        sink = os.fdopen(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+                        writer = pq.ParquetWriter(sink, schema)
+                    arrays = [pa.array(chunk.iloc[:, i].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for i in range(len(header))]
+                    writer.write_table(pa.Table.from_arrays([*arrays, pa.array(range(row, row + len(chunk)), pa.int64())], schema=schema))
+                    row += len(chunk)
+                assert writer is not None
+                writer.close()
+                sink.close()
+                staged = True
+            if staged:
+                table = con.sql(f"SELECT * FROM read_parquet({_literal(str(source))})")
+            else:
+                columns = "".join(f'p."{name.replace(chr(34), chr(34) * 2)}" AS c{i}, ' for i, name in enumerate(header))
+                files = ", ".join(_literal(str(part)) for part in parts)
+                table = con.sql(
+                    f"SELECT {columns}p.file_row_number + f.first AS {ROW} "
+                    f"FROM read_parquet([{files}], file_row_number = true, filename = true, hive_partitioning = false) AS p "
+                    f"JOIN (VALUES {', '.join(firsts)}) AS f(name, first) ON p.filename = f.name"
+                )
+        yield Rows(header, table)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _too_many(path: Path, what: str, limit: int) -> IngestError:
@@ -73,51 +177,77 @@ def _check_columns(path: Path, n: int, limits: Limits | None) -> None:
         raise _too_many(path, "columns", limits.max_columns)
 
 
-def _check_cells(path: Path, frame: pd.DataFrame, limits: Limits) -> None:
+def _check_cells(path: Path, frame: pd.DataFrame, limits: Limits, first: int = 2) -> None:
     """No cell longer than the limit (vectorised per column; the rows are already bounded)."""
     for column in frame.columns:
-        if len(str(column)) > limits.max_cell_chars:
+        if first == 2 and len(str(column)) > limits.max_cell_chars:
             raise IngestError(path, [problem("within_limit", "cell_too_long", row=1, limit=limits.max_cell_chars)])
         values = frame[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             lengths = values.astype("string").str.len()
             long = lengths > limits.max_cell_chars
             if long.any():
-                row = int(long.to_numpy().nonzero()[0][0]) + 2
+                row = int(long.to_numpy().nonzero()[0][0]) + first
                 raise IngestError(path, [problem("within_limit", "cell_too_long", row=row, column=str(column)[:100], limit=limits.max_cell_chars)])
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode-tekst" export
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # Dutch Excel writes Windows-1252
+def _encoding(path: Path) -> str:
+    """UTF-16 (Excel's "Unicode-tekst" export), else UTF-8 when the whole file decodes as UTF-8
+    (checked as a stream), else Windows-1252 (what Dutch Excel writes)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
 
 
-def _read_csv(path: Path, limits: Limits | None) -> pd.DataFrame:
-    raw = path.read_bytes()  # an upload's size is bounded before it reaches here
-    if not raw.strip():
+def _blank(path: Path) -> bool:
+    """True when a file holds nothing but white space (read in blocks, stops at the first sign)."""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 16):
+            if block.strip():
+                return False
+    return True
+
+
+def _csv_chunks(path: Path, limits: Limits | None, size: int) -> Iterator[pd.DataFrame]:
+    if _blank(path):
         raise IngestError(path, [problem("header_and_rows", "empty_file")])
-    text = _decode(raw)
-    del raw
-    header = text[: text.find("\n") if "\n" in text else len(text)]
-    if limits is not None and len(header) > limits.max_columns * (limits.max_cell_chars + 1):
-        raise _too_many(path, "columns", limits.max_columns)
+    encoding = _encoding(path)
+    errors = "replace" if encoding == "cp1252" else "strict"
+    cap = -1 if limits is None else limits.max_columns * (limits.max_cell_chars + 1)
+    with path.open(encoding=encoding, errors=errors, newline="") as fh:
+        header = fh.readline(cap + 1 if cap >= 0 else -1).rstrip("\r\n")
+    if cap >= 0 and len(header) > cap:
+        raise _too_many(path, "columns", limits.max_columns if limits else 0)
     try:
         sep = csv.Sniffer().sniff(header[:10_000], delimiters=";,\t").delimiter
     except csv.Error:
         sep = ","
     _check_columns(path, header.count(sep) + 1, limits)
     nrows = None if limits is None else limits.max_rows + 1
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True, nrows=nrows)
-    if limits is not None and len(frame) > limits.max_rows:
-        raise _too_many(path, "rows", limits.max_rows)
-    return frame
+    options = dict(sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True, nrows=nrows, encoding=encoding, encoding_errors=errors)
+    seen = 0
+    with pd.read_csv(path, chunksize=size, **options) as reader:  # type: ignore[call-overload]
+        for chunk in reader:
+            seen += len(chunk)
+            if limits is not None and seen > limits.max_rows:
+                raise _too_many(path, "rows", limits.max_rows)
+            chunk.index = range(seen - len(chunk), seen)
+            yield chunk
+    if seen == 0:
+        yield pd.read_csv(path, **options)
 
 
-def _read_xlsx(path: Path, limits: Limits | None) -> pd.DataFrame:
+def _xlsx_chunks(path: Path, limits: Limits | None, size: int) -> Iterator[pd.DataFrame]:
     """The first sheet, read row by row (openpyxl's streaming mode), after checking what the
     zip would unpack to: a bomb is refused before a byte of it is unpacked."""
     from openpyxl import load_workbook
@@ -136,21 +266,31 @@ def _read_xlsx(path: Path, limits: Limits | None) -> pd.DataFrame:
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            return pd.DataFrame()
+            yield pd.DataFrame()
+            return
         _check_columns(path, len(header), limits)
         width = len(header)
+        names = [("" if h is None else str(h)) for h in header]
         take = None if limits is None else limits.max_rows + 1
-        body = [[("" if v is None else _cell_text(v)) for v in row[:width]] for row in islice(rows, take)]
+        body = islice(rows, take)
+        read = kept = 0
+        while True:
+            part = [[("" if v is None else _cell_text(v)) for v in row[:width]] for row in islice(body, size)]
+            read += len(part)
+            if limits is not None and read > limits.max_rows:
+                raise _too_many(path, "rows", limits.max_rows)
+            frame = pd.DataFrame(part, columns=names, dtype=object) if part else pd.DataFrame(columns=names)
+            # a sheet often ends with rows that were once filled: they are not data
+            if len(frame):
+                frame = frame[(frame != "").any(axis=1)]
+            frame.index = range(kept, kept + len(frame))
+            if len(frame) or (kept == 0 and len(part) < size):  # rows, or the header of a sheet without any
+                yield frame
+            kept += len(frame)
+            if len(part) < size:
+                return
     finally:
         book.close()
-    if limits is not None and len(body) > limits.max_rows:
-        raise _too_many(path, "rows", limits.max_rows)
-    names = [("" if h is None else str(h)) for h in header]
-    frame = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(columns=names)
-    # a sheet often ends with rows that were once filled: they are not data
-    if len(frame):
-        frame = frame[(frame != "").any(axis=1)].reset_index(drop=True)
-    return frame
 
 
 def _cell_text(value: object) -> str:
@@ -162,16 +302,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_parquet(path: Path, limits: Limits | None) -> pd.DataFrame:
+def _check_parquet(path: Path, limits: Limits) -> None:
     """Parquet says in its footer how many rows and columns it holds: checked before reading."""
     import pyarrow.parquet as pq
 
+    meta = pq.ParquetFile(path).metadata
+    _check_columns(path, meta.num_columns, limits)
+    if meta.num_rows > limits.max_rows:
+        raise _too_many(path, "rows", limits.max_rows)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > limits.max_unpacked_bytes:
+        raise _unpacks_too_big(path, limits)
+
+
+def _read_parquet(path: Path, limits: Limits | None) -> pd.DataFrame:
     if limits is not None:
-        meta = pq.ParquetFile(path).metadata
-        _check_columns(path, meta.num_columns, limits)
-        if meta.num_rows > limits.max_rows:
-            raise _too_many(path, "rows", limits.max_rows)
-        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if unpacked > limits.max_unpacked_bytes:
-            raise _unpacks_too_big(path, limits)
+        _check_parquet(path, limits)
     return pd.read_parquet(path)

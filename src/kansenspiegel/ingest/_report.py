@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ibis
 from pydantic import BaseModel
 
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import detect_kind
-from kansenspiegel.ingest._read import Limits, read_table
-from kansenspiegel.ingest._validate import own_characteristics, validate_aggregated, validate_microdata
+from kansenspiegel.ingest._read import Limits, open_rows
+from kansenspiegel.ingest._validate import validate_aggregated, validate_microdata
 
 #: Magic bytes of the binary formats (a CSV is anything else that decodes as text).
 SIGNATURES = {".xlsx": b"PK\x03\x04", ".parquet": b"PAR1"}
@@ -62,21 +63,22 @@ def validate_file(path: str | Path, *, name: str | None = None, limits: Limits |
                 found = sniff(fh.read(512), path.suffix)
         if found:
             raise IngestError(shown, [found])
-        frame, first_row = read_table(path, limits)
-        kind = detect_kind(frame)
-        clean = validate_microdata(frame, shown, first_row) if kind == "microdata" else validate_aggregated(frame, shown, first_row)
+        con = ibis.duckdb.connect()  # in memory: nothing of the file is stored
+        with open_rows(path, con, limits) as rows:
+            kind = detect_kind(rows.header)
+            clean = (validate_microdata if kind == "microdata" else validate_aggregated)(rows, shown)
+            where = "municipality" if kind == "microdata" else "geography"
+            found = clean.table.select("year", area=clean.table[where]).distinct().to_pandas()
+        con.disconnect()
     except IngestError as exc:
         return ValidationReport(file=shown, ok=False, total_problems=exc.total, problems=exc.problems[:MAX_REPORTED])
-    where = clean["municipality"] if kind == "microdata" else clean["geography"]
-    own: list[dict[str, object]] = [
-        {"name": c.name, "label": c.label("nl"), "groups": [c.groups[g]("nl") for g in c.known_codes]} for c in own_characteristics(clean)
-    ]
+    own: list[dict[str, object]] = [{"name": c.name, "label": c.label("nl"), "groups": [c.groups[g]("nl") for g in c.known_codes]} for c in clean.own]
     return ValidationReport(
         file=shown,
         ok=True,
         kind=kind,
-        rows=len(clean),
-        years=sorted(int(y) for y in clean["year"].unique()),
-        areas=sorted(str(a) for a in where.unique()),
+        rows=clean.rows,
+        years=sorted({int(y) for y in found["year"]}),
+        areas=sorted({str(a) for a in found["area"]}),
         own_characteristics=own,
     )

@@ -1,7 +1,15 @@
-"""Validate a frame against the data contract and normalise it to canonical codes and types.
+"""Validate rows against the data contract and normalise them to canonical codes and types, as
+engine expressions (Ibis): on DuckDB by default, on Spark where the data lives.
 
-All checks are vectorised over the whole column; every problem found is reported with its row,
-column, value and what was expected. Nothing here touches the database.
+The rows arrive as a `Rows` table: the file's columns by position (``c0``, ``c1`` …, as the file
+wrote them) beside their header, and ``ROW``, each row's number as in a spreadsheet. Every rule
+of the contract is a boolean expression over the rows. One aggregate counts each rule's breaches
+in a single pass; only a broken rule has its first rows fetched (up to `SHOWN_PER_CHECK`, the
+count stays exact), with row, column, value and what was expected. A valid file therefore costs
+one pass to check and one to store, whatever its size, and nothing of it is held in Python: the
+clean rows are an expression the caller writes where they belong. Rules over a whole column (one
+row per person and year; an own characteristic's groups) are a window or a query of its distinct
+values, which are few.
 """
 
 from __future__ import annotations
@@ -10,7 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from kansenspiegel.codes import (
@@ -27,61 +36,137 @@ from kansenspiegel.codes import (
     PROVISION_TYPES,
     UNKNOWN,
     Characteristic,
-    age_bands,
     own_characteristic,
 )
 from kansenspiegel.geography import geography_names, municipalities
 from kansenspiegel.ingest._contract import (
     AGGREGATED_COLUMNS,
+    COUNTS_SCHEMA,
     MAX_AGE,
     MAX_YEAR,
     MICRODATA_COLUMNS,
     MIN_AGE,
     MIN_YEAR,
+    PERSONS_SCHEMA,
     ColumnSpec,
 )
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.stats import METRIC_COLUMNS
 
-_TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "t"}
-_FALSE = {"false", "0", "nee", "n", "no", "onwaar", "f"}
+_TRUE = ("true", "1", "ja", "j", "yes", "y", "waar", "t")
+_FALSE = ("false", "0", "nee", "n", "no", "onwaar", "f")
 #: Rows listed per check; the rest is one "n more rows like these" line (the total stays exact).
 SHOWN_PER_CHECK = 200
-_TOTAL = {"", "totaal", "total", "*", "alle", "all"}
+_TOTAL = ("", "totaal", "total", "*", "alle", "all")
+#: The column with each row's number (header = row 1), beside the file's columns ``c0`` …
+ROW = "_ks_row"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A file's rows as a table: ``header`` names its columns ``c0``, ``c1`` … by position."""
+
+    header: tuple[str, ...]
+    table: ir.Table
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, first_row: int = 1) -> Rows:
+        """The rows of a DataFrame (in memory; numbered from ``first_row``)."""
+        data = pd.DataFrame({f"c{i}": frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])})
+        data[ROW] = range(first_row, first_row + len(frame))
+        return cls(tuple(str(c) for c in frame.columns), ibis.memtable(data))
+
+    def column(self, i: int) -> ir.Column:
+        return self.table[f"c{i}"]
 
 
 @dataclass
-class _Collector:
-    row_offset: int
-    problems: list[Problem] = field(default_factory=list)
-    hidden: int = 0  # problems counted but not listed
+class Validated:
+    """Valid rows in canonical form (an expression, not yet computed), with what was learnt."""
 
-    @property
-    def total(self) -> int:
-        return len(self.problems) - sum(1 for p in self.problems if p.message_id == "more_rows") + self.hidden
+    table: ir.Table
+    rows: int
+    own: list[Characteristic]
+
+
+@dataclass
+class _Rule:
+    bad: ir.BooleanValue
+    column: str
+    value: ir.Value | None
+    expected: str
+    message: str | None
+    terms: tuple[str, ...]
+    params: dict[str, str]
+
+
+@dataclass
+class _Rules:
+    """The rules of one file, and the problems already found outside its rows."""
+
+    found: list[Problem] = field(default_factory=list)
+    rules: list[_Rule] = field(default_factory=list)
 
     def add(
         self,
-        mask: np.ndarray | pd.Series,
+        bad: ir.BooleanValue,
         column: str,
-        values: pd.Series | None,
+        value: ir.Value | None,
         expected: str,
         message: str | None = None,
         terms: tuple[str, ...] = (),
         **params: object,
     ) -> None:
-        """Every row where ``mask`` holds is a problem: ``expected``/``message`` are catalogue ids."""
-        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-        text = {k: str(v) for k, v in params.items()}
-        for pos in positions[:SHOWN_PER_CHECK]:  # enough to show; the count stays exact
-            value = None if values is None else _shown(values.iloc[pos])
-            row = int(pos) + self.row_offset
-            self.problems.append(Problem(row=row, column=column, value=value, expected_id=expected, message_id=message, params=text, terms=terms))
-        if len(positions) > SHOWN_PER_CHECK:
-            more = len(positions) - SHOWN_PER_CHECK
-            rest = {**text, "n": str(more)}
-            self.problems.append(Problem(row=None, column=column, value=None, expected_id=expected, message_id="more_rows", params=rest, terms=terms))
-            self.hidden += more
+        """Every row where ``bad`` holds is a problem: ``expected``/``message`` are catalogue ids."""
+        self.rules.append(_Rule(bad.fill_null(False), column, value, expected, message, terms, {k: str(v) for k, v in params.items()}))
+
+    def check(self, table: ir.Table, file: str) -> int:
+        """Count every rule's breaches in one pass; raise `IngestError` with the first rows of each
+        broken rule. Returns the number of rows."""
+        sums = {f"r{i}": rule.bad.cast("int64").sum() for i, rule in enumerate(self.rules)}
+        totals = table.aggregate(rows=table.count(), **sums).to_pyarrow().to_pylist()[0]
+        rows = int(totals["rows"])
+        if rows == 0:
+            raise IngestError(file, [problem("data_row", "no_data_rows")])
+        problems = list(self.found)
+        hidden = 0
+        for i, rule in enumerate(self.rules):
+            n = int(totals[f"r{i}"] or 0)
+            if n == 0:
+                continue
+            value = ibis.literal(None, type="string") if rule.value is None else rule.value.cast("string")
+            first = table.filter(rule.bad).order_by(table[ROW]).limit(SHOWN_PER_CHECK).select(row=table[ROW], value=value)
+            for hit in first.to_pyarrow().to_pylist():
+                shown = None if rule.value is None else _shown("" if hit["value"] is None else hit["value"])
+                problems.append(
+                    Problem(
+                        row=int(hit["row"]),
+                        column=rule.column,
+                        value=shown,
+                        expected_id=rule.expected,
+                        message_id=rule.message,
+                        params=rule.params,
+                        terms=rule.terms,
+                    )
+                )
+            if n > SHOWN_PER_CHECK:
+                more = n - SHOWN_PER_CHECK
+                problems.append(
+                    Problem(
+                        row=None,
+                        column=rule.column,
+                        value=None,
+                        expected_id=rule.expected,
+                        message_id="more_rows",
+                        params={**rule.params, "n": str(more)},
+                        terms=rule.terms,
+                    )
+                )
+                hidden += more
+        if problems:
+            listed = sum(1 for p in problems if p.message_id != "more_rows")
+            raise IngestError(file, problems, total=listed + hidden)
+        return rows
 
 
 #: A value is echoed in a problem report up to this many characters (then "…").
@@ -91,58 +176,6 @@ MAX_VALUE_CHARS = 100
 def _shown(value: object) -> str:
     text = str(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
-
-
-def _text(series: pd.Series) -> pd.Series:
-    """Column as stripped text; missing values become ''."""
-    return series.astype("string").fillna("").str.strip()
-
-
-def _rename(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str) -> pd.DataFrame:
-    lookup: dict[str, str] = {}
-    for s in specs:
-        lookup[s.name] = s.name
-        for alias in s.aliases:
-            lookup.setdefault(alias, s.name)
-    renamed: dict[str, str] = {}
-    problems = []
-    for col in frame.columns:
-        key = str(col).strip().lower().replace(" ", "_")
-        target = lookup.get(key, key)
-        if target in renamed.values():
-            problems.append(problem("each_column_once", "duplicate_column", row=1, column=str(col), target=target))
-        renamed[col] = target
-    if problems:
-        raise IngestError(file, problems)
-    return frame.rename(columns=renamed)
-
-
-def _category(coll: _Collector, raw: pd.Series, name: str, allow_total: bool, spec: Characteristic | None = None, column: str | None = None) -> pd.Series:
-    c = CHARACTERISTICS[name] if spec is None else spec
-    mapping: dict[str, str] = {}
-    for code in c.known_codes:
-        mapping[code] = code
-        mapping[c.groups[code].nl.lower()] = code
-        mapping[c.groups[code].en.lower()] = code
-        for alias in c.aliases.get(code, ()):
-            mapping[alias.lower()] = code
-    unknown_target = UNKNOWN if c.has_unknown else "other"
-    for word in ("unknown", "onbekend", "?", "na", "n/a"):
-        mapping.setdefault(word, unknown_target)
-    text = _text(raw)
-    low = text.str.lower()
-    if allow_total:
-        is_total = low.isin(_TOTAL)
-        mapped = low.map(mapping)
-        bad = ~is_total & mapped.isna()
-        out = mapped.where(~is_total, None)
-    else:
-        mapped = low.map(mapping)
-        mapped = mapped.where(low != "", unknown_target)
-        bad = mapped.isna()
-        out = mapped
-    coll.add(bad, column or name, text, "one_of_labels", codes=", ".join(c.codes))
-    return out.astype("string")
 
 
 _UNKNOWN_WORDS = {"", "unknown", "onbekend", "?", "na", "n/a"}
@@ -193,17 +226,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", _plain(text)).strip("_")
 
 
-def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[ColumnSpec, ...], file: str) -> list[tuple[str, str, str]]:
-    """The own characteristics a file declares: (column, name, label) per column headed
+def _own_columns(header: tuple[str, ...], declared: tuple[str, ...], specs: tuple[ColumnSpec, ...], file: str) -> list[tuple[int, str, str]]:
+    """The own characteristics a file declares: (position, name, label) per column headed
     ``kenmerk:<name>`` (or ``characteristic:``), or named in ``declared``."""
     taken = set(RESERVED_NAMES)
     for s in specs:
         taken |= {s.name, *s.aliases}
     covariate_alias = {a: s.name for s in specs if s.name in COVARIATE_CHARACTERISTICS for a in (s.name, *s.aliases)}
     wanted = {_slug(d): d for d in declared}
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[int, str, str]] = []
     problems = []
-    for col in frame.columns:
+    for pos, col in enumerate(header):
         text = str(col).strip()
         prefix = next((p for p in OWN_PREFIXES if text.lower().startswith(p)), None)
         if prefix is not None:
@@ -224,12 +257,17 @@ def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[Co
         elif name in {n for _, n, _ in found}:
             problems.append(problem("each_column_once", "duplicate_column", row=1, column=text, target=name))
         else:
-            found.append((col, name, label[:1].upper() + label[1:]))
+            found.append((pos, name, label[:1].upper() + label[1:]))
     problems += [problem("column_in_header", "missing_column", row=1, column=d) for d in wanted.values()]
     if len(found) > MAX_OWN_CHARACTERISTICS:
         problems.append(
             problem(
-                "own_characteristic_count", "too_many_own", row=1, column=str(found[MAX_OWN_CHARACTERISTICS][0]), n=len(found), limit=MAX_OWN_CHARACTERISTICS
+                "own_characteristic_count",
+                "too_many_own",
+                row=1,
+                column=str(header[found[MAX_OWN_CHARACTERISTICS][0]]),
+                n=len(found),
+                limit=MAX_OWN_CHARACTERISTICS,
             )
         )
     if problems:
@@ -237,237 +275,315 @@ def _own_columns(frame: pd.DataFrame, declared: tuple[str, ...], specs: tuple[Co
     return found
 
 
-def _own_values(coll: _Collector, raw: pd.Series, column: str, name: str, label: str, allow_total: bool) -> tuple[pd.Series, Characteristic]:
+def _text(value: ir.Value) -> ir.StringValue:
+    """A column as stripped text; missing values become ''. Only text can hold white space (a
+    number or true/false from Parquet cannot), and stripping is costly where nothing is to strip:
+    a value that starts and ends with a visible character is taken as it is."""
+    text = value.cast("string").fill_null("")
+    if not value.type().is_string():
+        return text
+    clean = (text == "") | ((text.ascii_str() > 32) & (text.right(1).ascii_str() > 32))
+    return clean.ifelse(text, text.strip())
+
+
+_NULL_TEXT = ibis.null("string")
+
+
+def _columns(rows: Rows, specs: tuple[ColumnSpec, ...], file: str, declared: tuple[str, ...]) -> _Columns:
+    """The file's columns; a file without a single row says so first (whatever its header)."""
+    try:
+        return _Columns(rows, specs, file, declared)
+    except IngestError:
+        if int(rows.table.limit(1).count().execute()) == 0:
+            raise IngestError(file, [problem("data_row", "no_data_rows")]) from None
+        raise
+
+
+class _Columns:
+    """The contract's columns of one file, by name: its own characteristics apart, the rest
+    under their contract names (``jaar`` → ``year``)."""
+
+    def __init__(self, rows: Rows, specs: tuple[ColumnSpec, ...], file: str, declared: tuple[str, ...]) -> None:
+        self.rows = rows
+        self.own = _own_columns(rows.header, declared, specs, file)
+        taken = {p for p, _, _ in self.own}
+        lookup: dict[str, str] = {}
+        for s in specs:
+            lookup[s.name] = s.name
+            for alias in s.aliases:
+                lookup.setdefault(alias, s.name)
+        self.at: dict[str, int] = {}
+        problems = []
+        for pos, col in enumerate(rows.header):
+            if pos in taken:
+                continue
+            key = str(col).strip().lower().replace(" ", "_")
+            target = lookup.get(key, key)
+            if target in self.at:
+                problems.append(problem("each_column_once", "duplicate_column", row=1, column=str(col), target=target))
+            self.at[target] = pos
+        if problems:
+            raise IngestError(file, problems)
+        missing = [s.name for s in specs if s.required and s.name not in self.at]
+        if missing:
+            raise IngestError(file, [problem("column_in_header", "missing_column", row=1, column=m) for m in missing])
+        # each column the contract knows, as stripped text, computed once in a projection that
+        # every rule and the clean rows read (the engine does not share common subexpressions)
+        used = sorted({*self.at.values(), *taken})
+        self.table = rows.table.select(rows.table[ROW], **{f"t{pos}": _text(rows.column(pos)) for pos in used})
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.at
+
+    def text(self, name: str) -> ir.StringValue:
+        return self.table[f"t{self.at[name]}"]
+
+
+def _category(
+    rules: _Rules, text: ir.StringValue, name: str, allow_total: bool, spec: Characteristic | None = None, column: str | None = None
+) -> ir.StringValue:
+    c = CHARACTERISTICS[name] if spec is None else spec
+    mapping: dict[str, str] = {}
+    for code in c.known_codes:
+        mapping[code] = code
+        mapping[c.groups[code].nl.lower()] = code
+        mapping[c.groups[code].en.lower()] = code
+        for alias in c.aliases.get(code, ()):
+            mapping[alias.lower()] = code
+    unknown_target = UNKNOWN if c.has_unknown else "other"
+    for word in ("unknown", "onbekend", "?", "na", "n/a"):
+        mapping.setdefault(word, unknown_target)
+    low = text.lower()
+    mapped = low.cases(*mapping.items(), else_=_NULL_TEXT)
+    if allow_total:
+        is_total = low.isin(_TOTAL)
+        bad = ~is_total & mapped.isnull()
+        out = is_total.ifelse(_NULL_TEXT, mapped)
+    else:
+        out = (low == "").ifelse(ibis.literal(unknown_target), mapped)
+        bad = out.isnull()
+    rules.add(bad, column or name, text, "one_of_labels", codes=", ".join(c.codes))
+    return out
+
+
+def _bool(rules: _Rules, text: ir.StringValue, name: str, required: bool) -> ir.BooleanValue:
+    low = text.lower()
+    is_true = low.isin(_TRUE)
+    ok = is_true | low.isin(_FALSE)
+    empty = low == ""
+    rules.add(~ok if required else ~(ok | empty), name, text, "true_false_required" if required else "true_false")
+    return is_true if required else empty.ifelse(ibis.null("boolean"), is_true)
+
+
+def _integer(rules: _Rules, text: ir.StringValue, name: str, low: int, high: int, required: bool, what: str) -> ir.FloatingValue:
+    """A whole number (``2018`` and ``2018.0`` alike) as float64 (an impossible value stays itself,
+    so the rules can say so); NULL where it is not a number."""
+    num = text.try_cast("float64")  # "2018.0" too
+    not_int = num.isnull() | num.isnan() | (~num.isinf() & ((num % 1) != 0))  # Ibis' floor() would be an integer
+    rules.add(not_int if required else not_int & (text != ""), name, text, "whole_number", terms=("what",), what=what)
+    rules.add(~not_int & ((num < low) | (num > high)), name, text, "between", "impossible_value", terms=("what",), what=what, low=low, high=high)
+    return not_int.ifelse(ibis.null("float64"), num)
+
+
+def _birth_year(rules: _Rules, text: ir.StringValue) -> ir.IntegerValue:
+    """The year of a birth date written ``JJJJ-MM-DD`` or ``DD-MM-JJJJ``; a date that does not
+    exist (30 February) is a problem."""
+    iso = text.re_search(r"^\d{4}-\d{1,2}-\d{1,2}$")
+    dutch = text.re_search(r"^\d{1,2}-\d{1,2}-\d{4}$")
+    part = lambda a, b: iso.ifelse(text.re_extract(a, 1), text.re_extract(b, 1)).try_cast("int64")  # noqa: E731
+    year = part(r"^(\d{4})-", r"-(\d{4})$")
+    month = part(r"^\d{4}-(\d{1,2})-", r"^\d{1,2}-(\d{1,2})-")
+    day = part(r"-(\d{1,2})$", r"^(\d{1,2})-")
+    leap = ((year % 4) == 0) & (((year % 100) != 0) | ((year % 400) == 0))
+    days = month.isin([4, 6, 9, 11]).ifelse(30, (month == 2).ifelse(leap.ifelse(29, 28), 31))
+    valid = (iso | dutch) & month.between(1, 12) & day.between(1, days)
+    rules.add(~valid, "birth_date", text, "date")
+    return valid.ifelse(year, ibis.null("int64"))
+
+
+def _age_band(age: ir.NumericValue) -> ir.StringValue:
+    """`codes.age_bands` as an expression."""
+    return age.isnull().ifelse(
+        ibis.literal(UNKNOWN), (age <= 26).ifelse(ibis.literal("up_to_26"), (age < 45).ifelse(ibis.literal("27_to_44"), ibis.literal("45_to_aow")))
+    )
+
+
+def _own_values(
+    rules: _Rules, table: ir.Table, text: ir.StringValue, column: str, name: str, label: str, allow_total: bool
+) -> tuple[ir.StringValue, Characteristic]:
     """An own characteristic's codes (``unknown`` for an empty value; in a table of counts an
-    empty value or ``Totaal`` is a total) and its groups, named as the file first writes them."""
+    empty value or ``Totaal`` is a total) and its groups, named as the file most often writes
+    them. Its distinct values (few, or the file is refused) are read once and named here."""
     if name in COVARIATE_CHARACTERISTICS:
         spec = COVARIATE_CHARACTERISTICS[name]
-        return _category(coll, raw, name, allow_total, spec=spec, column=column), spec
-    text = _text(raw)
-    low = text.str.lower()
-    total = low.isin(_TOTAL) if allow_total else pd.Series(False, index=raw.index)
-    unknown = low.isin(_UNKNOWN_WORDS) & ~total
-    values = text[~(total | unknown)]
-    firsts = values.drop_duplicates()
-    if len(firsts) > 100 * MAX_OWN_GROUPS:  # free text (a name, an address): not worth naming each value
-        first = int(np.flatnonzero(~(total | unknown))[0])
-        coll.add(np.arange(len(raw)) == first, column, text, "own_groups", "too_many_own_groups", n=values.str.lower().nunique(), limit=MAX_OWN_GROUPS)
-        return pd.Series(pd.NA, index=raw.index, dtype="string"), own_characteristic(name, label, {})
-    code_of = {v: _slug(v) for v in firsts}
-    codes = text.map(code_of).where(~unknown, UNKNOWN).where(~total, None)
-    coll.add((codes.eq("").fillna(False) | (text.str.len() > MAX_OWN_TEXT)) & ~(total | unknown), column, text, "own_value", limit=MAX_OWN_TEXT)
+        return _category(rules, text, name, allow_total, spec=spec, column=column), spec
+    low = text.lower()
+    total = low.isin(_TOTAL) if allow_total else ibis.literal(False)
+    unknown = low.isin(tuple(_UNKNOWN_WORDS)) & ~total
+    valued = table.filter(~(total | unknown))
+    limit = 100 * MAX_OWN_GROUPS
+    spellings = valued.group_by(value=text).aggregate(n=valued.count(), first=valued[ROW].min()).order_by("first").limit(limit + 1).to_pyarrow().to_pylist()
+    if len(spellings) > limit:  # free text (a name, an address): not worth naming each value
+        first = spellings[0]
+        n = int(valued.select(v=low).distinct().count().execute())
+        rules.found.append(_at(first, column, "own_groups", "too_many_own_groups", n=n, limit=MAX_OWN_GROUPS))
+        return _NULL_TEXT, own_characteristic(name, label, {})
+    code_of = {s["value"]: _slug(s["value"]) for s in spellings}
+    unusable = tuple(v for v, c in code_of.items() if c == "" or len(v) > MAX_OWN_TEXT)
+    if unusable:
+        rules.add(text.isin(unusable) & ~(total | unknown), column, text, "own_value", limit=MAX_OWN_TEXT)
+    codes = unknown.ifelse(ibis.literal(UNKNOWN), text.cases(*code_of.items(), else_=_NULL_TEXT))
+    codes = total.ifelse(_NULL_TEXT, codes)
     # values that differ in more than case, spaces and accents must not become one group
     # ('<25' and '>25' would both be '25'), nor the unknown group ('Unknown!')
-    spelled = pd.DataFrame({"code": list(code_of.values()), "plain": [" ".join(_plain(v).split()) for v in code_of]}).drop_duplicates()
-    clash = set(spelled.code[spelled.code.duplicated(keep=False) | (spelled.code == UNKNOWN)]) - {""}
+    plain: dict[str, set[str]] = {}
+    for value, code in code_of.items():
+        plain.setdefault(code, set()).add(" ".join(_plain(value).split()))
+    clash = {c for c, p in plain.items() if len(p) > 1 or c == UNKNOWN} - {""}
     if clash:
-        bad = codes.isin(clash) & ~(total | unknown)
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        same = sorted(v for v, c in code_of.items() if c == codes.iloc[first])
-        coll.add(np.arange(len(raw)) == first, column, text, "own_distinct", "own_values_merge", spellings=" / ".join(same)[:200])
+        first = min((s for s in spellings if code_of[s["value"]] in clash), key=lambda s: s["first"])
+        same = sorted(v for v, c in code_of.items() if c == code_of[first["value"]])
+        rules.found.append(_at(first, column, "own_distinct", "own_values_merge", spellings=" / ".join(same)[:200]))
     # each group is named the way the file writes it most often (the first of equals)
-    counted = pd.DataFrame({"code": codes[~(total | unknown)], "text": values}).groupby(["code", "text"], sort=False).size().reset_index(name="n")
-    counted = counted[(counted.code != "") & (counted.code != UNKNOWN)]
-    known = dict(counted.sort_values("n", ascending=False, kind="stable").drop_duplicates("code").pipe(lambda f: zip(f.code, f.text)))
+    known: dict[str, str] = {}
+    for s in sorted(spellings, key=lambda s: (-s["n"], s["first"])):
+        code = code_of[s["value"]]
+        if code not in ("", UNKNOWN):
+            known.setdefault(code, s["value"])
     if len(known) > MAX_OWN_GROUPS:
-        coll.add(
-            np.arange(len(raw)) == int(np.flatnonzero(~(total | unknown))[0]),
-            column,
-            text,
-            "own_groups",
-            "too_many_own_groups",
-            n=len(known),
-            limit=MAX_OWN_GROUPS,
-        )
+        rules.found.append(_at(spellings[0], column, "own_groups", "too_many_own_groups", n=len(known), limit=MAX_OWN_GROUPS))
     groups = {c: known[c] for c in sorted(known, key=lambda c: (known[c].casefold(), c))}
-    return codes.astype("string"), own_characteristic(name, label, groups)
+    return codes, own_characteristic(name, label, groups)
 
 
-def _with_own(coll: _Collector, frame: pd.DataFrame, out: pd.DataFrame, found: list[tuple[str, str, str]], allow_total: bool) -> list[Characteristic]:
+def _at(spelling: dict[str, object], column: str, expected: str, message: str, **params: object) -> Problem:
+    """A problem at the first row of one of a column's distinct values."""
+    return Problem(
+        row=int(str(spelling["first"])),
+        column=column,
+        value=_shown(spelling["value"]),
+        expected_id=expected,
+        message_id=message,
+        params={k: str(v) for k, v in params.items()},
+    )
+
+
+def _with_own(rules: _Rules, cols: _Columns, out: dict[str, ir.Value], allow_total: bool) -> list[Characteristic]:
     specs = []
-    for slot, (column, name, label) in zip(OWN_SLOTS, found):
-        out[slot], spec = _own_values(coll, frame[column], str(column), name, label, allow_total)
+    for slot, (pos, name, label) in zip(OWN_SLOTS, cols.own):
+        out[slot], spec = _own_values(rules, cols.table, cols.table[f"t{pos}"], str(cols.rows.header[pos]), name, label, allow_total)
         specs.append(spec)
     return specs
 
 
-def own_characteristics(clean: pd.DataFrame) -> list[Characteristic]:
-    """The own characteristics of a validated frame, in the order of its ``own_1``, ``own_2`` … columns."""
-    return list(clean.attrs.get("own_characteristics", []))
+def own_characteristics(clean: Validated) -> list[Characteristic]:
+    """The own characteristics of validated rows, in the order of their ``own_1``, ``own_2`` … columns."""
+    return list(clean.own)
 
 
-def _bool(coll: _Collector, raw: pd.Series, name: str, required: bool) -> pd.Series:
-    if pd.api.types.is_bool_dtype(raw) and not raw.isna().any():
-        return raw.astype(bool)
-    low = _text(raw).str.lower()
-    is_true, is_false = low.isin(_TRUE), low.isin(_FALSE)
-    empty = low == ""
-    bad = ~(is_true | is_false | (empty & (not required)))
-    coll.add(bad, name, _text(raw), "true_false_required" if required else "true_false")
-    out = pd.Series(is_true.to_numpy(), index=raw.index, dtype="boolean")
-    return out.mask(empty) if not required else out.fillna(False).astype(bool)
+def _canonical(table: ir.Table, out: dict[str, ir.Value], schema: ibis.Schema) -> ir.Table:
+    """The clean rows with exactly the schema's columns (absent optional ones as NULL)."""
+    return table.select(**{name: (out[name] if name in out else ibis.null(dtype)).cast(dtype) for name, dtype in schema.items() if name != "dataset"})
 
 
-def _integer(coll: _Collector, raw: pd.Series, name: str, low: int, high: int, required: bool, what: str) -> pd.Series:
-    if pd.api.types.is_integer_dtype(raw) and not raw.isna().any():
-        num = raw.astype("float64")
-        text = raw.astype("string")
-        empty = pd.Series(False, index=raw.index)
-    else:
-        text = _text(raw)
-        empty = text == ""
-        num = pd.to_numeric(text.str.replace(r"\.0$", "", regex=True), errors="coerce")
-    not_int = num.isna() | (num != np.floor(num))
-    bad_type = not_int & ~(empty & (not required))
-    coll.add(bad_type, name, text, "whole_number", terms=("what",), what=what)
-    out_of_range = ~not_int & ((num < low) | (num > high))
-    coll.add(out_of_range, name, text, "between", "impossible_value", terms=("what",), what=what, low=low, high=high)
-    return num.where(~not_int).astype("Int64")
-
-
-def _age_from_birth_date(coll: _Collector, raw: pd.Series, year: pd.Series) -> pd.Series:
-    text = _text(raw)
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    nl = pd.to_datetime(text, format="%d-%m-%Y", errors="coerce")
-    dates = iso.fillna(nl)
-    coll.add(dates.isna(), "birth_date", text, "date")
-    # age on 31 December of the reference year = year - birth year
-    return (year.astype("float64") - dates.dt.year).astype("Int64")
-
-
-def _check_required(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...], file: str, extra_ok: bool = False) -> None:
-    missing = [s.name for s in specs if s.required and s.name not in frame.columns]
-    if missing:
-        raise IngestError(
-            file,
-            [problem("column_in_header", "missing_column", row=1, column=m) for m in missing],
-        )
-
-
-def validate_microdata(frame: pd.DataFrame, file: str, row_offset: int, characteristics: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Return the frame in canonical form, or raise `IngestError` listing every problem.
+def validate_microdata(rows: Rows, file: str, characteristics: tuple[str, ...] = ()) -> Validated:
+    """The rows in canonical form (``schema``'s columns), or `IngestError` listing every problem.
 
     Own characteristics (columns headed ``kenmerk:<name>``, or named in ``characteristics``)
-    come out as ``own_1`` … with their specs in `own_characteristics`."""
-    if len(frame) == 0:
-        raise IngestError(file, [problem("data_row", "no_data_rows")])
-    frame = frame.reset_index(drop=True)
-    found = _own_columns(frame, characteristics, MICRODATA_COLUMNS, file)
-    own_frame = frame[[c for c, _, _ in found]]
-    frame = _rename(frame.drop(columns=[c for c, _, _ in found]), MICRODATA_COLUMNS, file)
-    _check_required(frame, MICRODATA_COLUMNS, file)
-    if not {"age_band", "age", "birth_date"} & set(frame.columns):
+    come out as ``own_1`` … with their specs in ``Validated.own``."""
+    cols = _columns(rows, MICRODATA_COLUMNS, file, characteristics)
+    if not {"age_band", "age", "birth_date"} & set(cols.at):
         raise IngestError(file, [problem("age_columns", "missing_column", row=1, column="age_band")])
-    coll = _Collector(row_offset)
-    out = pd.DataFrame(index=frame.index)
-    key = _text(frame["person_key"])
-    coll.add(key == "", "person_key", key, "person_key")
+    table = cols.table
+    rules = _Rules()
+    out: dict[str, ir.Value] = {}
+    key = cols.text("person_key")
+    rules.add(key == "", "person_key", key, "person_key")
     out["person_key"] = key
-    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "year")
-    gm = _text(frame["municipality"]).str.upper()
-    coll.add(~gm.isin(set(municipalities().gm_code)), "municipality", gm, "municipality_code")
+    year = _integer(rules, cols.text("year"), "year", MIN_YEAR, MAX_YEAR, True, "year")
+    out["year"] = year
+    gm = cols.text("municipality").upper()
+    rules.add(gm.notin(tuple(municipalities().gm_code)), "municipality", gm, "municipality_code")
     out["municipality"] = gm
 
     for name in CHARACTERISTIC_NAMES:
-        if name == "age_band" and name not in frame.columns:
+        if name == "age_band" and name not in cols:
             continue
-        out[name] = _category(coll, frame[name], name, allow_total=False)
+        out[name] = _category(rules, cols.text(name), name, allow_total=False)
 
-    age = None
-    if "age" in frame.columns:
-        age = _integer(coll, frame["age"], "age", MIN_AGE, MAX_AGE, False, "age")
-    elif "birth_date" in frame.columns:
-        age = _age_from_birth_date(coll, frame["birth_date"], out["year"].fillna(0))
-        bad_age = age.notna() & ((age < MIN_AGE) | (age > MAX_AGE))
-        coll.add(bad_age.fillna(False), "birth_date", _text(frame["birth_date"]), "age_in_year", "impossible_age", low=MIN_AGE, high=MAX_AGE)
+    age: ir.NumericValue | None = None
+    if "age" in cols:
+        age = _integer(rules, cols.text("age"), "age", MIN_AGE, MAX_AGE, False, "age")
+    elif "birth_date" in cols:
+        # age on 31 December of the reference year = year - birth year
+        age = year.fill_null(0) - _birth_year(rules, cols.text("birth_date"))
+        impossible = age.notnull() & ((age < MIN_AGE) | (age > MAX_AGE))
+        rules.add(impossible, "birth_date", cols.text("birth_date"), "age_in_year", "impossible_age", low=MIN_AGE, high=MAX_AGE)
     if age is not None:
-        a = age.astype("float64")
-        derived = pd.Series(
-            age_bands(a),
-            index=frame.index,
-            dtype="string",
-        ).where(age.notna(), UNKNOWN)
-        if "age_band" in out.columns:
-            clash = (out["age_band"] != UNKNOWN) & (derived != UNKNOWN) & (out["age_band"] != derived)
-            coll.add(clash.fillna(False), "age_band", _text(frame["age_band"]), "band_of_age", "age_band_mismatch")
-            out["age_band"] = out["age_band"].where(out["age_band"] != UNKNOWN, derived)
+        derived = _age_band(age)
+        if "age_band" in out:
+            given = out["age_band"]
+            clash = (given != UNKNOWN) & (derived != UNKNOWN) & (given != derived)
+            rules.add(clash, "age_band", cols.text("age_band"), "band_of_age", "age_band_mismatch")
+            out["age_band"] = (given != UNKNOWN).ifelse(given, derived)
         else:
             out["age_band"] = derived
         out["age"] = age
 
     for s in MICRODATA_COLUMNS:
-        if s.kind == "bool" and s.name in frame.columns:
-            out[s.name] = _bool(coll, frame[s.name], s.name, s.required)
+        if s.kind == "bool" and s.name in cols:
+            out[s.name] = _bool(rules, cols.text(s.name), s.name, s.required)
     for s in MICRODATA_COLUMNS:
-        if s.kind == "category" and s.name not in CHARACTERISTIC_NAMES and s.name in frame.columns:
-            low = _text(frame[s.name]).str.lower().replace("", UNKNOWN)
-            coll.add(~low.isin(s.codes), s.name, _text(frame[s.name]), "one_of", codes=", ".join(s.codes))
+        if s.kind == "category" and s.name not in CHARACTERISTIC_NAMES and s.name in cols:
+            low = cols.text(s.name).lower()
+            low = (low == "").ifelse(ibis.literal(UNKNOWN), low)
+            rules.add(low.notin(s.codes), s.name, cols.text(s.name), "one_of", codes=", ".join(s.codes))
             out[s.name] = low
-    if "months_on_benefit" in frame.columns:
-        out["months_on_benefit"] = _integer(coll, frame["months_on_benefit"], "months_on_benefit", 0, 600, False, "months")
+    if "months_on_benefit" in cols:
+        out["months_on_benefit"] = _integer(rules, cols.text("months_on_benefit"), "months_on_benefit", 0, 600, False, "months")
     for name in ("ladder_start", "ladder_end"):
-        if name in frame.columns:
-            out[name] = _integer(coll, frame[name], name, 1, 6, False, "ladder_step")
+        if name in cols:
+            out[name] = _integer(rules, cols.text(name), name, 1, 6, False, "ladder_step")
 
-    e1, e6 = out["employed_1m"], out["employed_6m"]
-    coll.add(e6 & ~e1, "employed_6m", _text(frame["employed_6m"]), "employed_6m_needs_1m", "employed_6m_without_1m")
+    rules.add(out["employed_6m"] & ~out["employed_1m"], "employed_6m", cols.text("employed_6m"), "employed_6m_needs_1m", "employed_6m_without_1m")
     for s in MICRODATA_COLUMNS:
-        if s.name.startswith("provision_") and s.name in out.columns:
-            coll.add(
-                (out[s.name].fillna(False) & ~out["provision"]).to_numpy(),
-                s.name,
-                _text(frame[s.name]),
-                "provision_type_needs_provision",
-                "provision_type_without_provision",
-            )
-    dup = out.duplicated(["year", "person_key"], keep="first") & (key != "")
-    coll.add(dup, "person_key", key, "one_row_per_person", "duplicate_person_year")
-    own = _with_own(coll, own_frame, out, found, allow_total=False)
+        if s.name.startswith("provision_") and s.name in out:
+            provided = out[s.name].fill_null(False) & ~out["provision"]
+            rules.add(provided, s.name, cols.text(s.name), "provision_type_needs_provision", "provision_type_without_provision")
+    own = _with_own(rules, cols, out, allow_total=False)
     for slot, spec in zip(OWN_SLOTS, own):
-        if spec.name in COVARIATE_CHARACTERISTICS and spec.name not in out.columns:  # also the covariate of the adjusted gaps
+        if spec.name in COVARIATE_CHARACTERISTICS and spec.name not in out:  # also the covariate of the adjusted gaps
             out[spec.name] = out[slot]
-
-    if coll.problems:
-        raise IngestError(file, coll.problems, total=coll.total)
-    out["year"] = out["year"].astype("int32")
-    cols = ["person_key", "year", "municipality", *CHARACTERISTIC_NAMES]
-    clean = out[cols + [c for c in out.columns if c not in cols]]
-    clean.attrs["own_characteristics"] = own
-    return clean
+    # one row per person and year: every later row of the same key and year is a problem
+    numbered = table.mutate(_ks_later=ibis.row_number().over(group_by=[year, key], order_by=table[ROW]) > 0)
+    rules.add(numbered._ks_later & (key != ""), "person_key", key, "one_row_per_person", "duplicate_person_year")
+    n = rules.check(numbered, file)
+    return Validated(_canonical(table, out, PERSONS_SCHEMA), n, own)
 
 
-def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int, characteristics: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Canonical counts: ``year, geo_level, geography, <characteristics or NA = total>, counts``
+def validate_aggregated(rows: Rows, file: str, characteristics: tuple[str, ...] = ()) -> Validated:
+    """Canonical counts: ``year, geo_level, geography, <characteristics or NULL = total>, counts``
     (own characteristics as in `validate_microdata`)."""
-    if len(frame) == 0:
-        raise IngestError(file, [problem("data_row", "no_data_rows")])
-    frame = frame.reset_index(drop=True)
-    found = _own_columns(frame, characteristics, AGGREGATED_COLUMNS, file)
-    own_frame = frame[[c for c, _, _ in found]]
-    frame = _rename(frame.drop(columns=[c for c, _, _ in found]), AGGREGATED_COLUMNS, file)
-    _check_required(frame, AGGREGATED_COLUMNS, file)
-    coll = _Collector(row_offset)
-    out = pd.DataFrame(index=frame.index)
-    out["year"] = _integer(coll, frame["year"], "year", MIN_YEAR, MAX_YEAR, True, "year")
-    geo = _text(frame["geography"]).str.upper()
-    known = set(geography_names())
-    coll.add(~geo.isin(known), "geography", geo, "geography_code")
-    level = pd.Series(np.where(geo == NATIONAL_CODE, "national", np.where(geo.str.startswith("AM"), "amr", "municipality")), index=frame.index)
-    if level[geo.isin(known)].nunique() > 1:
-        first = level.iloc[0]
-        coll.add((level != first) & geo.isin(known), "geography", geo, "same_level", "mixed_levels", terms=("level",), level=first)
+    cols = _columns(rows, AGGREGATED_COLUMNS, file, characteristics)
+    table = cols.table
+    rules = _Rules()
+    out: dict[str, ir.Value] = {}
+    out["year"] = _integer(rules, cols.text("year"), "year", MIN_YEAR, MAX_YEAR, True, "year")
+    geo = cols.text("geography").upper()
+    known_geo = geo.isin(tuple(geography_names()))
+    rules.add(~known_geo, "geography", geo, "geography_code")
+    level = (geo == NATIONAL_CODE).ifelse(ibis.literal("national"), geo.startswith("AM").ifelse(ibis.literal("amr"), ibis.literal("municipality")))
+    levels = table.filter(known_geo).select(level=level).distinct().limit(2).to_pyarrow().column("level").to_pylist()
+    if len(levels) > 1:
+        first = str(table.order_by(ROW).select(level=level).limit(1).to_pyarrow().column("level")[0])
+        rules.add((level != first) & known_geo, "geography", geo, "same_level", "mixed_levels", terms=("level",), level=first)
     out["geo_level"] = level
     out["geography"] = geo
     for name in CHARACTERISTIC_NAMES:
-        out[name] = _category(coll, frame[name], name, allow_total=True) if name in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
-    counts = {}
+        out[name] = _category(rules, cols.text(name), name, allow_total=True) if name in cols else _NULL_TEXT
     for s in AGGREGATED_COLUMNS:
-        if s.kind == "count" and s.name in frame.columns:
-            counts[s.name] = _integer(coll, frame[s.name], s.name, 0, 10**9, s.required, "count")
-            out[s.name] = counts[s.name]
-    for s in AGGREGATED_COLUMNS:
-        if s.kind == "count" and s.name not in out.columns:  # an optional count the table lacks: missing, never 0
-            out[s.name] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        if s.kind == "count" and s.name in cols:
+            out[s.name] = _integer(rules, cols.text(s.name), s.name, 0, 10**9, s.required, "count")
     for part, whole in (
         ("provision", "population"),
         ("employed", "population"),
@@ -480,13 +596,11 @@ def validate_aggregated(frame: pd.DataFrame, file: str, row_offset: int, charact
         *((f"provision_{c}", "provision") for c in PROVISION_TYPES),
         ("provision_typed", "provision"),
     ):
-        over = (out[part] > out[whole]).fillna(False)
-        coll.add(over, part, out[part].astype("string"), "at_most", "larger_than", part=part, whole=whole)
-    own = _with_own(coll, own_frame, out, found, allow_total=True)
-    dup = out.duplicated(["year", "geography", *CHARACTERISTIC_NAMES, *OWN_SLOTS[: len(own)]], keep="first")
-    coll.add(dup, "geography", geo, "one_row_per_group", "duplicate_row")
-    if coll.problems:
-        raise IngestError(file, coll.problems, total=coll.total)
-    out["year"] = out["year"].astype("int32")
-    out.attrs["own_characteristics"] = own
-    return out
+        if part in out and whole in out:  # an optional count the table lacks is missing, never 0
+            rules.add(out[part] > out[whole], part, out[part].try_cast("int64"), "at_most", "larger_than", part=part, whole=whole)
+    own = _with_own(rules, cols, out, allow_total=True)
+    keys = [out["year"], geo, *(out[c] for c in CHARACTERISTIC_NAMES), *(out[s] for s in OWN_SLOTS[: len(own)])]
+    numbered = table.mutate(_ks_later=ibis.row_number().over(group_by=keys, order_by=table[ROW]) > 0)
+    rules.add(numbered._ks_later, "geography", geo, "one_row_per_group", "duplicate_row")
+    n = rules.check(numbered, file)
+    return Validated(_canonical(table, out, COUNTS_SCHEMA), n, own)

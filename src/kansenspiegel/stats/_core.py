@@ -78,7 +78,8 @@ def benjamini_hochberg(p_values: object, families: object | None = None) -> np.n
     m = size[fv]  # family size per entry
     start = np.cumsum(size) - size  # first position of each family in the sorted order
     rank = m - (np.arange(len(pv)) - start[fv])  # rank of p ascending, 1 = smallest
-    raw = np.minimum(pv * m / rank, 1.0)
+    # never below p itself: p * m / m can round one unit below p
+    raw = np.minimum(np.maximum(pv * m / rank, pv), 1.0)
     # the step-up adjustment is a running minimum within each family (grouped cummin: exact,
     # independent of the other families and of the input order)
     q[idx] = pd.Series(raw).groupby(fv, sort=False).cummin().to_numpy()
