@@ -183,6 +183,43 @@ def ingest(
     _say("ingested", rows=_n(result.rows), kind=kind_label, dataset=result.dataset, years=", ".join(map(str, result.years)))
 
 
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@app.command()
+def count(
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="Person rows: a Parquet file or folder (CSV/XLSX too on duckdb), or on Spark a catalogue table (db.table)")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the fine counts (one Parquet file)")],
+    engine: Annotated[Engine, typer.Option(help="duckdb (this machine) or spark (a local or cluster Spark session)")] = Engine.duckdb,
+    master: Annotated[str | None, typer.Option(help="Spark master, e.g. local[2] or yarn [default: the active session, $SPARK_MASTER, else local[*]]")] = None,
+    conf: Annotated[list[str] | None, typer.Option("--conf", help="A Spark setting key=value; repeat for more")] = None,
+    characteristic: Annotated[
+        list[str] | None,
+        typer.Option("--characteristic", help="A column to use as an own characteristic (like a column headed kenmerk:<name>); repeat for more (at most 3)"),
+    ] = None,
+) -> None:
+    """Check person rows and count them at the finest grain (the only stage that sees persons), on DuckDB or Spark; then build the mirror with 'kansenspiegel ingest COUNTS'."""
+    from kansenspiegel.ingest import count_file
+
+    settings = dict(item.split("=", 1) for item in (conf or []) if "=" in item)
+    if engine == Engine.spark:
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            _fail(t("cli.no_spark", _lang()))
+    try:
+        with _progress(f"count {input}") as step:
+            step(f"validating and counting on {engine.value}")
+            result = count_file(input, output, engine=engine.value, master=master, conf=settings, characteristics=tuple(characteristic or ()))
+    except IngestError as exc:
+        _fail(exc.text(_lang()))
+    _say("counted", rows=_n(result.rows), counts=_n(result.counts), years=", ".join(map(str, result.years)), path=result.output)
+
+
 @app.command()
 def template(output: Annotated[Path, typer.Option("--output", "-o", help="clients.csv (semicolons, as Dutch Excel) or clients.xlsx")]) -> None:
     """Write a fill-in template for your own client file (all contract columns, two example rows)."""

@@ -7,6 +7,7 @@ directory (the file ``scripts/start.sh`` builds).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from kansenspiegel.errors import UserError
 from kansenspiegel.messages import Msg, t
 
 DEFAULT_DB = "data/kansenspiegel.duckdb"
+#: DuckDB's memory limit for a writable database (``$KANSENSPIEGEL_MEMORY_LIMIT`` to change).
+DEFAULT_MEMORY_LIMIT = "3GB"
 #: Tables derived per dataset, in the order the data flows through them.
 #: (``characteristics``: the own characteristics a dataset declares, with their values' words.)
 DATA_TABLES = ("characteristics", "persons", "counts", "cube", "metrics", "suppression", "published")
@@ -119,6 +122,13 @@ class Store:
             said = str(exc).replace(str(self.path), "").lower()
             reason = "error.db_locked" if "could not set lock" in said or "conflicting lock" in said else "error.db_damaged"
             raise UserError(reason, 409 if reason == "error.db_locked" else 500, path=str(self.path)) from exc
+        if not read_only:
+            # what a load may hold in memory before DuckDB spills to ``<db>.tmp`` beside the file
+            # (DuckDB's own default is 80 % of the machine's memory, whatever else runs there)
+            limit = os.environ.get("KANSENSPIEGEL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+            if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, flags=re.IGNORECASE):
+                raise UserError("error.bad_memory_limit", 500, value=limit[:40])
+            self._root.con.execute(f"SET memory_limit = '{limit}'")
         self._owner = threading.get_ident()
         self._key: bytes | None = None
         self._local = threading.local()

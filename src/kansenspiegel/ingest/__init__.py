@@ -1,6 +1,7 @@
 """Stage 1: read a file, validate it against the data contract, load it in one transaction."""
 
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, COUNTS_SCHEMA, MICRODATA_COLUMNS, PERSONS_SCHEMA, contract_markdown
+from kansenspiegel.ingest._count import CountResult, count_file, count_rows, spark_rows, spark_session
 from kansenspiegel.ingest._errors import IngestError, Problem, problem
 from kansenspiegel.ingest._load import IngestResult, build, detect_kind, ingest_file, ingest_frame, ingest_rows, stored_characteristics
 from kansenspiegel.ingest._read import Limits, open_rows, read_table
@@ -17,6 +18,7 @@ __all__ = [
     "MICRODATA_COLUMNS",
     "PERSONS_SCHEMA",
     "ROW",
+    "CountResult",
     "IngestError",
     "IngestResult",
     "Limits",
@@ -26,6 +28,8 @@ __all__ = [
     "ValidationReport",
     "build",
     "contract_markdown",
+    "count_file",
+    "count_rows",
     "detect_kind",
     "ingest_file",
     "ingest_frame",
@@ -35,6 +39,8 @@ __all__ = [
     "problem",
     "read_table",
     "sniff",
+    "spark_rows",
+    "spark_session",
     "stored_characteristics",
     "template_frame",
     "validate_aggregated",

@@ -12,14 +12,14 @@ from typing import Literal
 import ibis
 import pandas as pd
 
-from kansenspiegel.codes import CHARACTERISTIC_NAMES, OWN_SLOTS, Characteristic, Filled
+from kansenspiegel.codes import CHARACTERISTIC_NAMES, OWN_SLOTS, Characteristic
 from kansenspiegel.cube import fine_counts, rollup
 from kansenspiegel.disclosure import PUBLIC, mask_table, publish_metrics, suppression_mask
 from kansenspiegel.geography import municipalities
 from kansenspiegel.ingest._contract import AGGREGATED_COLUMNS, COUNTS_SCHEMA, MICRODATA_COLUMNS, PERSONS_SCHEMA, ColumnSpec
 from kansenspiegel.ingest._errors import IngestError, problem
 from kansenspiegel.ingest._read import open_rows
-from kansenspiegel.ingest._validate import Rows, validate_aggregated, validate_microdata
+from kansenspiegel.ingest._validate import Rows, group_word, validate_aggregated, validate_microdata
 from kansenspiegel.stats import compute_metrics
 from kansenspiegel.store import DERIVED_TABLES, Store
 
@@ -188,9 +188,7 @@ def characteristic_rows(dataset: str, own: list[Characteristic]) -> pd.DataFrame
     for position, spec in enumerate(own, start=1):
         rows.append((dataset, position, spec.name, spec.label("nl"), None, None, 0))
         for i, code in enumerate(spec.known_codes, start=1):
-            label = spec.groups[code]
-            value = dict(label.params)["value"] if isinstance(label, Filled) else label("nl")  # the file's own word
-            rows.append((dataset, position, spec.name, spec.label("nl"), code, value, i))
+            rows.append((dataset, position, spec.name, spec.label("nl"), code, group_word(spec, code), i))
     return pd.DataFrame(rows, columns=CHARACTERISTICS_SCHEMA.names)
 
 

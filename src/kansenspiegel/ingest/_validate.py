@@ -36,6 +36,7 @@ from kansenspiegel.codes import (
     PROVISION_TYPES,
     UNKNOWN,
     Characteristic,
+    Filled,
     own_characteristic,
 )
 from kansenspiegel.geography import geography_names, municipalities
@@ -474,6 +475,12 @@ def _with_own(rules: _Rules, cols: _Columns, out: dict[str, ir.Value], allow_tot
         out[slot], spec = _own_values(rules, cols.table, cols.table[f"t{pos}"], str(cols.rows.header[pos]), name, label, allow_total)
         specs.append(spec)
     return specs
+
+
+def group_word(spec: Characteristic, code: str) -> str:
+    """The word a file used for one group of an own characteristic (``Ja``)."""
+    label = spec.groups[code]
+    return str(dict(label.params)["value"]) if isinstance(label, Filled) else label("nl")
 
 
 def own_characteristics(clean: Validated) -> list[Characteristic]:
