@@ -132,6 +132,9 @@ def main() -> None:
     port = 8799
     proc, first_start = start_server(db, port)
     try:
+        # one client, right after the start: 50 URLs nobody asked before (each a cache miss)
+        fresh = random.Random(7).sample(cold_mix(), 50)
+        fresh_ms = sorted(1000 * t for t in timed_once(port, fresh))
         urls = url_mix()
         warm = load_once(port, urls)
         result = load(port, urls)
@@ -161,14 +164,33 @@ def main() -> None:
             f"A second run of {SECONDS} s shows the cost of first visits: {len(cold_urls):,} URLs never asked before "
             "(characteristics page and API for every area in 2016 and 2020), so most requests are cache misses:",
             "",
-            "| requests | errors | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "| requests | errors | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | target |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|",
             f"| {cold['requests']:,} | {cold['errors']} | {cold['rps']:.0f} | {cold['p50_ms']:.1f} | {cold['p95_ms']:.1f} | "
-            f"{cold['p99_ms']:.1f} | {cold['max_ms']:.1f} |",
+            f"{cold['p99_ms']:.1f} | {cold['max_ms']:.1f} | p95 < 500 ms, 0 errors |",
+            "",
+            f"One client right after the start, 50 URLs never asked before (drawn from the same mix), one after the other: "
+            f"p50 {fresh_ms[25]:.0f} ms, **p95 {fresh_ms[int(50 * 0.95)]:.0f} ms**, max {fresh_ms[-1]:.0f} ms (target p95 < 150 ms).",
             "",
         ]
     )
     write_section(section)
+
+
+def timed_once(port: int, urls: list[str]) -> list[float]:
+    """Each URL once, one after the other: the time of each (status 200 required)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for url in urls:
+        t0 = time.perf_counter()
+        conn.request("GET", url)
+        response = conn.getresponse()
+        response.read()
+        times.append(time.perf_counter() - t0)
+        if response.status != 200:
+            raise RuntimeError(f"{url}: {response.status}")
+    conn.close()
+    return times
 
 
 def load_once(port: int, urls: list[str]) -> float:
