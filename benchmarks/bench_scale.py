@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 WORK = HERE / "_work" / "scale"
 PYTHON = sys.executable
 CLI = [PYTHON, "-m", "kansenspiegel.cli"]
@@ -41,15 +42,11 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> dict:
 
 
 def prepare(rows: int) -> dict[str, Path]:
-    from kansenspiegel.demo import generate
+    from benchmarks.bench_engine import prepare as demo_files  # the engine benchmark's demo files, shared
 
     WORK.mkdir(parents=True, exist_ok=True)
-    files = {"1 year (2018)": WORK / "demo_2018.parquet", "7 years (2015–2021)": WORK / "demo_2015_2021.parquet"}
-    if not files["7 years (2015–2021)"].exists():
-        frame = generate(years=range(2015, 2022))
-        frame.to_parquet(files["7 years (2015–2021)"], index=False)
-        frame[frame.year == 2018].to_parquet(files["1 year (2018)"], index=False)
-        del frame
+    demo = demo_files()
+    files = {"1 year (2018)": demo["2018"], "7 years (2015–2021)": demo["2015-2021"]}
     seven = 3_412_865
     scale = max(1, math.ceil(rows / seven))
     folder = WORK / f"demo_x{scale}"
@@ -202,6 +199,9 @@ def main(rows: int) -> None:
     best = min((p for p in peers if p != "kansenspiegel"), key=lambda p: peers[p]["wall_s"])
     same = len({(r["cells"], r["employed_total"]) for r in peers.values()}) == 1
     big = next(label for label in ingests if "×" in label)
+    scale = int(big.split(" ")[0])
+    made_file = WORK / f"demo_x{scale}.json"
+    made = json.loads(made_file.read_text()) if made_file.exists() else None
     per_m = {label: r["wall_s"] / (r["rows"] / 1e6) for label, r in ingests.items()}
     lines = [
         "<!-- scale -->",
@@ -222,6 +222,15 @@ def main(rows: int) -> None:
         "",
         f"Goals: 7 years < 20 s and < 2 GiB; {big}: completes, < 8 GiB, time linear in rows.",
         "",
+        *(
+            [
+                f"Writing the {big} (`kansenspiegel demo-data --scale {scale}`, {len(list(files[big].rglob('*.parquet')))} Parquet parts): "
+                f"{made['wall_s']:.0f} s, {made['cpu_s']:.0f} CPU s, peak {made['peak_mib']:,.0f} MiB.",
+                "",
+            ]
+            if made
+            else []
+        ),
         "### The cube against its peers (7 years; the same fine counts in memory; every geography level × grouping ≤ 3)",
         "",
         "| peer | cells | wall (s) | × fastest peer |",

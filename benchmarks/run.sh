@@ -12,3 +12,4 @@ bash scripts/setup.sh test
 .venv/bin/python benchmarks/bench_analyses.py
 .venv/bin/python benchmarks/bench_own.py
 .venv/bin/python benchmarks/bench_rounds.py
+.venv/bin/python benchmarks/bench_scale.py

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import ibis
 import pandas as pd
@@ -61,33 +61,25 @@ def detect_kind(header: tuple[str, ...] | list[str]) -> str:
     return "aggregated" if counts and not persons else "microdata"
 
 
-def ingest_file(
-    store: Store,
-    path: str | Path,
-    *,
-    dataset: str | None = None,
-    kind: Kind = "auto",
-    replace: bool = False,
-    synthetic: bool = False,
-    characteristics: tuple[str, ...] = (),
-    progress: Progress = _quiet,
-) -> IngestResult:
-    """Read, validate and load a file. On any problem nothing is stored and `IngestError` says why.
-    ``characteristics``: columns to use as own characteristics besides those headed ``kenmerk:``."""
+class LoadOptions(TypedDict, total=False):
+    """How a dataset is loaded (`ingest_rows`' keyword arguments)."""
+
+    kind: Kind
+    replace: bool
+    synthetic: bool
+    #: columns to use as own characteristics besides those headed ``kenmerk:``
+    characteristics: tuple[str, ...]
+    progress: Progress
+
+
+def ingest_file(store: Store, path: str | Path, *, dataset: str | None = None, **options: Unpack[LoadOptions]) -> IngestResult:
+    """Read, validate and load a file (or a folder of Parquet files). On any problem nothing is
+    stored and `IngestError` says why. ``dataset`` defaults to the file's name."""
     path = Path(path)
-    progress(f"reading {path.name}")
+    options.get("progress", _quiet)(f"reading {path.name}")
+    name = dataset or (re.sub(r"[^\w .-]", "_", path.stem).lstrip(" ._-")[:64] or "data")
     with open_rows(path, store.con) as rows:
-        return ingest_rows(
-            store,
-            rows,
-            source=str(path),
-            dataset=dataset or (re.sub(r"[^\w .-]", "_", path.stem).lstrip(" ._-")[:64] or "data"),
-            kind=kind,
-            replace=replace,
-            synthetic=synthetic,
-            characteristics=characteristics,
-            progress=progress,
-        )
+        return ingest_rows(store, rows, source=str(path), dataset=name, **options)
 
 
 #: What a dataset may be called: letters (also ë, é), digits, space, '.', '_' and '-', starting
@@ -95,25 +87,10 @@ def ingest_file(
 DATASET_NAME = r"[^\W_][\w .-]{0,63}"
 
 
-def ingest_frame(
-    store: Store,
-    frame: pd.DataFrame,
-    *,
-    source: str,
-    dataset: str,
-    first_row: int = 1,
-    kind: Kind = "auto",
-    replace: bool = False,
-    synthetic: bool = False,
-    characteristics: tuple[str, ...] = (),
-    progress: Progress = _quiet,
-) -> IngestResult:
+def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str, first_row: int = 1, **options: Unpack[LoadOptions]) -> IngestResult:
     """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset`` (its rows
     numbered from ``first_row`` in the problems found)."""
-    rows = Rows.from_frame(frame, first_row)
-    return ingest_rows(
-        store, rows, source=source, dataset=dataset, kind=kind, replace=replace, synthetic=synthetic, characteristics=characteristics, progress=progress
-    )
+    return ingest_rows(store, Rows.from_frame(frame, first_row), source=source, dataset=dataset, **options)
 
 
 def ingest_rows(
