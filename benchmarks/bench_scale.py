@@ -29,16 +29,30 @@ PYTHON = sys.executable
 CLI = [PYTHON, "-m", "kansenspiegel.cli"]
 
 
+#: A small process that starts the measured command and reports its rusage: a child forked
+#: from this (large) benchmark process would count this process's pages in its own peak.
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+print("MEASURED " + json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}), file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(command: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run a command; its wall time, CPU seconds and peak memory (of its largest process)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{err[-3000:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024, "stdout": out, "stderr": err}
+    """Run a command; its wall time, CPU seconds (it and everything it waited for) and peak
+    memory (of its largest process), as ``/usr/bin/time -v`` reports them."""
+    proc = subprocess.run([PYTHON, "-c", LAUNCHER, *command], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{proc.stderr[-3000:]}")
+    lines = proc.stderr.splitlines()
+    found = json.loads(next(line for line in reversed(lines) if line.startswith("MEASURED "))[len("MEASURED ") :])
+    return {**found, "stdout": proc.stdout, "stderr": "\n".join(line for line in lines if not line.startswith("MEASURED "))}
 
 
 def prepare(rows: int) -> dict[str, Path]:
