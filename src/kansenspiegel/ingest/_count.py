@@ -102,7 +102,10 @@ def count_rows(rows: Rows, source: str, *, characteristics: tuple[str, ...] = ()
         words = {code: group_word(spec, code) for code in spec.known_codes}
         columns[f"kenmerk:{spec.label('nl')}"] = counts[slot].cases(*words.items(), else_=counts[slot])
     keys = [c for c in columns if c not in COUNT_COLUMNS]
-    table = counts.select(**columns).order_by(keys).to_pyarrow()
+    try:
+        table = counts.select(**columns).order_by(keys).to_pyarrow()
+    finally:
+        clean.release()
     return table, clean.rows, own
 
 

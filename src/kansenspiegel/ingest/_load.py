@@ -112,51 +112,63 @@ def ingest_rows(
         raise IngestError(source, [problem("dataset_name", "bad_dataset_name", value=dataset[:100])])
     kind_used = detect_kind(rows.header) if kind == "auto" else kind
     progress("validating")
-    validate = validate_microdata if kind_used == "microdata" else validate_aggregated
-    clean = validate(rows, source, characteristics)
-    exists = dataset in store.dataset_names()
-    if exists and not replace:
-        raise IngestError(source, [problem("new_dataset", "dataset_exists", value=dataset)])
-    with store.transaction():
-        if exists:
-            store.delete_dataset(dataset)
-        for table, schema in (("persons", PERSONS_SCHEMA), ("counts", COUNTS_SCHEMA)):
-            store.add_missing_columns(table, schema)  # a database made before own characteristics
-        if clean.own:
-            store.append("characteristics", ibis.memtable(characteristic_rows(dataset, clean.own), schema=CHARACTERISTICS_SCHEMA))
-        valid = clean.table.mutate(dataset=ibis.literal(dataset))
-        if kind_used == "microdata":
-            progress("storing persons (keys hashed)")
-            salted = store.pseudonym(valid.person_key)  # HMAC with a key kept outside the database
-            if not store.has("persons"):
-                store.con.create_table("persons", schema=PERSONS_SCHEMA)
-            store.con.insert("persons", valid.mutate(person_key=salted).select(*PERSONS_SCHEMA.names))
-            progress("counting")
-            counts_expr = fine_counts(store.table("persons").filter(ibis._.dataset == dataset))
-        else:
-            counts_expr = valid
-        if not store.has("counts"):
-            store.con.create_table("counts", schema=COUNTS_SCHEMA)
-        store.con.insert("counts", counts_expr.select(*COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA))
-        years = tuple(
-            int(y)
-            for y in store.table("counts").filter(ibis._.dataset == dataset).select("year").distinct().order_by("year").to_pyarrow().column("year").to_pylist()
-        )
-        cube_rows, metric_rows = build(store, dataset, progress=progress)
-        store.append(
-            "datasets",
-            pd.DataFrame(
-                {
-                    "name": [dataset],
-                    "kind": [kind_used],
-                    "source": [Path(source).name],
-                    "synthetic": [synthetic],
-                    "years": [",".join(map(str, years))],
-                    "rows": [clean.rows],
-                    "loaded_at": [dt.datetime.now().replace(microsecond=0)],
-                }
-            ),
-        )
+    if kind_used == "microdata":  # the rows are staged with their keys already hashed
+        clean = validate_microdata(rows, source, characteristics, pseudonym=store.pseudonym)
+    else:
+        clean = validate_aggregated(rows, source, characteristics)
+    try:
+        exists = dataset in store.dataset_names()
+        if exists and not replace:
+            raise IngestError(source, [problem("new_dataset", "dataset_exists", value=dataset)])
+        with store.transaction():
+            if exists:
+                store.delete_dataset(dataset)
+            for table, schema in (("persons", PERSONS_SCHEMA), ("counts", COUNTS_SCHEMA)):
+                store.add_missing_columns(table, schema)  # a database made before own characteristics
+            if clean.own:
+                store.append("characteristics", ibis.memtable(characteristic_rows(dataset, clean.own), schema=CHARACTERISTICS_SCHEMA))
+            valid = clean.table.mutate(dataset=ibis.literal(dataset))
+            if kind_used == "microdata":
+                progress("storing persons (keys hashed)")
+                if not store.has("persons"):
+                    store.con.create_table("persons", schema=PERSONS_SCHEMA)
+                store.con.insert("persons", valid.select(*PERSONS_SCHEMA.names))
+                progress("counting")
+                counts_expr = fine_counts(store.table("persons").filter(ibis._.dataset == dataset))
+            else:
+                counts_expr = valid
+            if not store.has("counts"):
+                store.con.create_table("counts", schema=COUNTS_SCHEMA)
+            store.con.insert("counts", counts_expr.select(*COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA))
+            clean.release()
+            years = tuple(
+                int(y)
+                for y in store.table("counts")
+                .filter(ibis._.dataset == dataset)
+                .select("year")
+                .distinct()
+                .order_by("year")
+                .to_pyarrow()
+                .column("year")
+                .to_pylist()
+            )
+            cube_rows, metric_rows = build(store, dataset, progress=progress)
+            store.append(
+                "datasets",
+                pd.DataFrame(
+                    {
+                        "name": [dataset],
+                        "kind": [kind_used],
+                        "source": [Path(source).name],
+                        "synthetic": [synthetic],
+                        "years": [",".join(map(str, years))],
+                        "rows": [clean.rows],
+                        "loaded_at": [dt.datetime.now().replace(microsecond=0)],
+                    }
+                ),
+            )
+    finally:
+        clean.release()
     return IngestResult(dataset, kind_used, clean.rows, years, cube_rows, metric_rows)
 
 
