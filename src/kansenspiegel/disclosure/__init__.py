@@ -15,6 +15,7 @@ import pandas as pd
 
 from kansenspiegel.codes import ALL, CHARACTERISTIC_NAMES, MOMENTS, NATIONAL_CODE, SEP, UNKNOWN, grouping_sizes, has_unknown_part
 from kansenspiegel.codes import COUNT_COLUMNS as CUBE_COUNT_COLUMNS
+from kansenspiegel.disclosure._positions import Lookup, group_ids, row_positions
 from kansenspiegel.messages import Lang, t
 from kansenspiegel.stats import benjamini_hochberg, complete_counts, rate_interval, rate_range, two_proportion_bound
 
@@ -139,29 +140,34 @@ def significant_digits(values: np.ndarray, digits: int = 2, floor: float = 1e-4)
 def suppression_mask(cube: pd.DataFrame, policy: Policy = PUBLIC) -> pd.DataFrame:
     """Primary + secondary suppression of one dataset-year cube, keyed by
     ``geography, grouping, group``: one boolean column per count column (True = hidden)."""
-    from kansenspiegel.disclosure._secondary import suppress
+    from kansenspiegel.disclosure._secondary import _lines, suppress
 
     cube = complete_counts(cube.reset_index(drop=True))
     # a count used only for single characteristics (provision types) is protected among those
     # cells only; in deeper groupings it is never published
     depth = grouping_sizes(cube["grouping"])
+    lines = _lines(cube)  # once: the lines among shallower groupings are some of them
     parts = []
     for d in sorted(set(COLUMN_DEPTH.values())):
         columns = tuple(c for c, cd in COLUMN_DEPTH.items() if cd == d)
-        rows = np.flatnonzero(depth <= d)
+        rows = np.asarray(depth <= d)
         part = pd.DataFrame(True, index=cube.index, columns=list(columns))
-        if len(rows):
-            part.iloc[rows] = suppress(cube.iloc[rows], policy.threshold, columns).to_numpy()
+        if rows.any():
+            part.iloc[np.flatnonzero(rows)] = suppress(cube, policy.threshold, columns, lines=lines, rows=rows).to_numpy()
         parts.append(part)
     mask = pd.concat(parts, axis=1)[[c for c in CUBE_COUNT_COLUMNS]]
     # per grouping of an area: is a group with only known values hidden, and is a group with an
     # unknown value hidden? (decides whether the known total behind the shares may be shown)
-    family = [cube["geography"].astype(str), cube["grouping"].astype(str)]
-    unknown = (SEP + cube["group"].astype(str) + SEP).str.contains(SEP + UNKNOWN + SEP, regex=False)
+    family = cube.groupby([cube["geography"].astype(str), cube["grouping"].astype(str)], sort=False).ngroup().to_numpy()
+    unknown = (SEP + cube["group"].astype(str) + SEP).str.contains(SEP + UNKNOWN + SEP, regex=False).to_numpy(dtype=bool)
+
+    def any_in_family(flags: np.ndarray) -> np.ndarray:
+        return (np.bincount(family, weights=flags, minlength=family.max(initial=-1) + 1) > 0)[family]
+
     for column in list(mask.columns):
-        hidden = mask[column]
-        mask[f"{column}{_KNOWN_HIDDEN}"] = (hidden & ~unknown).groupby(family).transform("any")
-        mask[f"{column}{_UNKNOWN_HIDDEN}"] = (hidden & unknown).groupby(family).transform("any")
+        hidden = mask[column].to_numpy(dtype=bool)
+        mask[f"{column}{_KNOWN_HIDDEN}"] = any_in_family(hidden & ~unknown)
+        mask[f"{column}{_UNKNOWN_HIDDEN}"] = any_in_family(hidden & unknown)
     mask.index = pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str))
     return mask
 
@@ -190,18 +196,22 @@ _KNOWN_HIDDEN = ":known_group_hidden"
 _UNKNOWN_HIDDEN = ":unknown_group_hidden"
 
 
-def _mask_rows(mask: pd.DataFrame, geography: pd.Series, grouping: pd.Series | str, group: pd.Series | str) -> np.ndarray:
-    """The mask's values (True = hidden) for the cells named, one row each; a cell the mask does
-    not know counts as hidden."""
-    n = len(geography)
-    as_series = lambda v: v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series([v] * n, dtype="str")  # noqa: E731
-    keys = pd.MultiIndex.from_arrays([as_series(geography), as_series(grouping), as_series(group)])
-    position = mask.index.get_indexer(keys)
-    values = np.vstack([mask.to_numpy(dtype=bool), np.ones((1, mask.shape[1]), dtype=bool)])
-    return values[position]  # position -1 picks the all-hidden row
+class _Mask:
+    """A suppression mask looked up by cell (``geography, grouping, group``)."""
+
+    def __init__(self, mask: pd.DataFrame) -> None:
+        self.find = Lookup([mask.index.get_level_values(i).astype(str) for i in range(3)])
+        self.values = np.vstack([mask.to_numpy(dtype=bool), np.ones((1, mask.shape[1]), dtype=bool)])
+        self.col = {c: i for i, c in enumerate(mask.columns)}
+
+    def rows(self, geography: pd.Series | str, grouping: pd.Series | str, group: pd.Series | str) -> np.ndarray:
+        """The mask's values (True = hidden) for the cells named, one row each; a cell the mask
+        does not know counts as hidden."""
+        as_text = lambda v: v.astype(str) if isinstance(v, pd.Series) else v  # noqa: E731
+        return self.values[self.find([as_text(geography), as_text(grouping), as_text(group)])]  # -1: the all-hidden row
 
 
-def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame, own: np.ndarray, moment: np.ndarray) -> dict[str, np.ndarray]:
+def _derived_flags(metrics: pd.DataFrame, mask: _Mask, own: np.ndarray, moment: np.ndarray) -> dict[str, np.ndarray]:
     """Which derived numbers of each metric row would reveal a hidden cube count (``own``: the
     mask's row of each metric row's own cell).
 
@@ -213,9 +223,9 @@ def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame, own: np.ndarray, m
     - ``national``: the test against the rest of the country uses the national cell: hidden
       when that is."""
     rows = np.arange(len(metrics))
-    total = _mask_rows(mask, metrics["geography"], ALL, ALL)
-    national = _mask_rows(mask, pd.Series([NATIONAL_CODE] * len(metrics), dtype="str"), metrics["grouping"], metrics["group"])
-    col = {c: i for i, c in enumerate(mask.columns)}
+    total = mask.rows(metrics["geography"], ALL, ALL)
+    national = mask.rows(NATIONAL_CODE, metrics["grouping"], metrics["group"])
+    col = mask.col
 
     def at(table: np.ndarray, which: str, suffix: str = "") -> np.ndarray:
         return table[rows, _column_of(moment, col, which, suffix)]
@@ -234,7 +244,7 @@ def _derived_flags(metrics: pd.DataFrame, mask: pd.DataFrame, own: np.ndarray, m
 
 def _moment_codes(metrics: pd.DataFrame) -> np.ndarray:
     """Each row's moment as its position in `MOMENTS`."""
-    return pd.Categorical(metrics["moment"].to_numpy(dtype=object), categories=list(MOMENTS)).codes.astype(np.int64)
+    return row_positions([metrics["moment"].astype(str)], [pd.Series(list(MOMENTS), dtype=str)])
 
 
 def _column_of(moment: np.ndarray, col: dict[str, int], which: str, suffix: str = "") -> np.ndarray:
@@ -248,12 +258,7 @@ def test_families(metrics: pd.DataFrame) -> np.ndarray:
     one page shows) and one kind of outcome (`Moment.family`: the funnel, the ladder, the
     provision types), so that adding outcomes of another kind does not weaken the tests of one."""
     kind = metrics["moment"].map({m.name: m.family for m in MOMENTS.values()})
-    return (
-        pd.DataFrame({"d": metrics["dataset"], "y": metrics["year"], "g": metrics["geography"], "k": kind})
-        .groupby(["d", "y", "g", "k"], sort=False)
-        .ngroup()
-        .to_numpy()
-    )
+    return group_ids([metrics["dataset"], metrics["year"], metrics["geography"], kind])
 
 
 def publish_metrics(
@@ -301,13 +306,14 @@ def publish_metrics(
     }
     derived = None
     if mask is not None:
-        own = _mask_rows(mask, metrics["geography"], metrics["grouping"], metrics["group"])
-        col = {c: i for i, c in enumerate(mask.columns)}
+        cells = _Mask(mask)
+        own = cells.rows(metrics["geography"], metrics["grouping"], metrics["group"])
+        col = cells.col
         rows = np.arange(n_rows)
         count_hidden["population"] |= own[:, col["population"]]
         count_hidden["denominator"] |= own[rows, _column_of(moment, col, "base")]
         count_hidden["count"] |= own[rows, _column_of(moment, col, "count")]
-        derived = _derived_flags(metrics, mask, own, moment)
+        derived = _derived_flags(metrics, cells, own, moment)
     hidden = count_hidden["denominator"] | count_hidden["count"]
     rest_hidden = policy.suppressed(np.nan_to_num(exact["rest_denominator"], nan=np.inf)) | policy.suppressed(np.nan_to_num(exact["rest_count"], nan=np.inf))
     if derived is not None:
@@ -354,7 +360,7 @@ def publish_metrics(
 
     if shares:
         known = ~has_unknown_part(metrics["group"])
-        grouping_family = metrics.groupby(["dataset", "year", "geography", "grouping", "moment"], sort=False).ngroup().to_numpy()
+        grouping_family = group_ids([metrics[c] for c in ("dataset", "year", "geography", "grouping", "moment")])
         # the known total of a grouping: the rounded exact total (never a sum that would let a
         # reader subtract the published groups to get a suppressed one)
         total_policy = Policy(rounding_base=policy.rounding_base)
@@ -450,10 +456,14 @@ def _national_bound(
     if nat.empty:
         return np.full(n, np.nan)
     keys = ["dataset", "year", "grouping", "group", "moment"]
-    nat = nat.drop_duplicates(keys).set_index(keys)
-    aligned = nat.reindex(pd.MultiIndex.from_frame(metrics[keys].astype({"dataset": str, "grouping": str, "group": str, "moment": str})))
-    frame = aligned.reset_index()
+    text = {"dataset", "grouping", "group", "moment"}
+    as_key = lambda frame, k: frame[k].astype(str) if k in text else frame[k]  # noqa: E731
+    at = row_positions([as_key(metrics, k) for k in keys], [as_key(nat, k) for k in keys])
+    frame = metrics[keys].astype({k: str for k in text}).reset_index(drop=True)
     frame["geography"] = NATIONAL_CODE
+    for column in ("denominator", "count", "population"):
+        values = np.append(nat[column].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+        frame[column] = values[at]  # -1: no national row, NaN
     bounds = {}
     for column, src in (("denominator", base), ("count", count)):
         values = frame[column].to_numpy(dtype="float64", na_value=np.nan)

@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from kansenspiegel.codes import ALL, COUNT_COLUMNS, NATIONAL_CODE, SEP
+from kansenspiegel.disclosure._positions import Lookup
 from kansenspiegel.geography import municipalities
 
 
 def _lines(cube: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(line id, member row, total row) of every additive relation in one dataset-year cube."""
-    index = pd.Series(np.arange(len(cube)), index=pd.MultiIndex.from_frame(cube[["geography", "grouping", "group"]].astype(str)))
-    index = index[~index.index.duplicated()]
+    cells = [cube[c].astype(str) for c in ("geography", "grouping", "group")]
+    find = Lookup(cells)
     members, totals = [], []
     # 1. groups of one characteristic add up to the cell one level up
     groupings = cube["grouping"].astype(str)
@@ -47,38 +48,46 @@ def _lines(cube: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 parent_group = parts[rest[0]]
                 for i in rest[1:]:
                     parent_group = parent_group + SEP + parts[i]
-            keys = pd.MultiIndex.from_arrays([sub["geography"].astype(str).to_numpy(), np.full(len(sub), parent_grouping), parent_group.to_numpy()])
-            parent = index.reindex(keys).to_numpy()
-            ok = ~np.isnan(parent)
+            parent = find([sub["geography"].astype(str), parent_grouping, parent_group.astype(str)])
+            ok = parent >= 0
             members.append(rows[ok])
-            totals.append(parent[ok].astype(np.int64))
+            totals.append(parent[ok])
     # 2. municipalities add up to their AMR, AMRs to the country
     gm_to_amr = dict(zip(municipalities().gm_code, municipalities().amr_code))
     geo = cube["geography"].astype(str)
     level = cube["geo_level"].astype(str)
     for child_level, parent_of in (("municipality", geo.map(gm_to_amr)), ("amr", pd.Series(NATIONAL_CODE, index=cube.index))):
         rows = np.flatnonzero((level == child_level).to_numpy())
-        keys = pd.MultiIndex.from_arrays(
-            [parent_of.iloc[rows].astype(str).to_numpy(), groupings.iloc[rows].to_numpy(), cube["group"].astype(str).iloc[rows].to_numpy()]
-        )
-        parent = index.reindex(keys).to_numpy()
-        ok = ~np.isnan(parent)
+        parent = find([parent_of.iloc[rows].astype(str), groupings.iloc[rows], cells[2].iloc[rows]])
+        ok = parent >= 0
         members.append(rows[ok])
-        totals.append(parent[ok].astype(np.int64))
+        totals.append(parent[ok])
     member = np.concatenate(members)
     total = np.concatenate(totals)
     # a line is identified by its total and the kind of relation; give each kind its own ids
     kind = np.concatenate([np.full(len(m), i) for i, m in enumerate(members)])
-    line = pd.factorize(pd.MultiIndex.from_arrays([kind, total]))[0]
+    line = pd.factorize(kind * (len(cube) + 1) + total)[0]  # ids in order of first appearance, as of the pairs
     return line, member, total
 
 
-def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUNT_COLUMNS) -> pd.DataFrame:
+Lines = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def suppress(
+    cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUNT_COLUMNS, *, lines: Lines | None = None, rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """Boolean frame (one column per count column, aligned with ``cube``): True = not published.
 
-    ``cube`` holds the rows of one dataset and year (all geographies and groupings)."""
+    ``cube`` holds the rows of one dataset and year (all geographies and groupings). ``lines``:
+    `_lines` of ``cube``, when known. ``rows`` (a boolean mask): protect only among these rows, as
+    if the cube held no others; they must hold every line they are a member of (a deeper grouping
+    never is the total of a shallower one, so ``grouping depth <= d`` does). The frame then has
+    those rows only."""
     cube = cube.reset_index(drop=True)
-    line, member, total = _lines(cube)
+    line, member, total = _lines(cube) if lines is None else lines
+    if rows is not None:
+        keep = rows[member]
+        line, member, total = line[keep], member[keep], total[keep]
     n_lines = int(line.max()) + 1 if len(line) else 0
     line_total = np.zeros(n_lines, dtype=np.int64)
     line_total[line] = total
@@ -111,5 +120,5 @@ def suppress(cube: pd.DataFrame, threshold: int, columns: tuple[str, ...] = COUN
             hidden[pick["member"].to_numpy()] = True
             lonely = np.setdiff1d(np.flatnonzero(exposed), pick["line"].to_numpy())
             hidden[line_total[lonely]] = True
-        out[column] = hidden
+        out[column] = hidden if rows is None else hidden[rows]
     return pd.DataFrame(out)
