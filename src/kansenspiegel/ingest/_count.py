@@ -81,7 +81,7 @@ def spark_rows(session: Any, source: str) -> Rows:
     numbered = frame.select(*(F.col(f"`{name}`").alias(f"c{i}") for i, name in enumerate(header)), (F.monotonically_increasing_id() + 2).alias(ROW))
     view = f"kansenspiegel_rows_{os.getpid()}"
     numbered.createOrReplaceTempView(view)
-    return Rows(header, con.table(view))
+    return Rows(header, con.table(view), con)
 
 
 def count_rows(rows: Rows, source: str, *, characteristics: tuple[str, ...] = (), dataset: str = "counts") -> tuple[pa.Table, int, list[Characteristic]]:

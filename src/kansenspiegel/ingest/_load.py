@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -90,7 +91,7 @@ DATASET_NAME = r"[^\W_][\w .-]{0,63}"
 def ingest_frame(store: Store, frame: pd.DataFrame, *, source: str, dataset: str, first_row: int = 1, **options: Unpack[LoadOptions]) -> IngestResult:
     """Validate and load a DataFrame (microdata or aggregated counts) as ``dataset`` (its rows
     numbered from ``first_row`` in the problems found)."""
-    return ingest_rows(store, Rows.from_frame(frame, first_row), source=source, dataset=dataset, **options)
+    return ingest_rows(store, Rows.from_frame(frame, first_row, store.con), source=source, dataset=dataset, **options)
 
 
 def ingest_rows(
@@ -111,6 +112,8 @@ def ingest_rows(
         # a name is shown in lists and written into CSV: no leading '=', '+', '-', '@' (a formula in Excel)
         raise IngestError(source, [problem("dataset_name", "bad_dataset_name", value=dataset[:100])])
     kind_used = detect_kind(rows.header) if kind == "auto" else kind
+    if rows.con is None:  # rows in memory: staged in this database
+        rows = dataclasses.replace(rows, con=store.con)
     progress("validating")
     if kind_used == "microdata":  # the rows are staged with their keys already hashed
         clean = validate_microdata(rows, source, characteristics, pseudonym=store.pseudonym)

@@ -158,7 +158,7 @@ def open_rows(path: Path, con: BaseBackend, limits: Limits | None = None) -> Ite
                     f"FROM read_parquet([{files}], file_row_number = true, filename = true, hive_partitioning = false) AS p "
                     f"JOIN (VALUES {', '.join(firsts)}) AS f(name, first) ON p.filename = f.name"
                 )
-        yield Rows(header, table)
+        yield Rows(header, table, con)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from kansenspiegel.codes import (
     CHARACTERISTIC_NAMES,
@@ -72,13 +73,15 @@ class Rows:
 
     header: tuple[str, ...]
     table: ir.Table
+    #: the engine the rows are in (None: a table in memory, staged on Ibis' default backend)
+    con: BaseBackend | None = None
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, first_row: int = 1) -> Rows:
-        """The rows of a DataFrame (in memory; numbered from ``first_row``)."""
+    def from_frame(cls, frame: pd.DataFrame, first_row: int = 1, con: BaseBackend | None = None) -> Rows:
+        """The rows of a DataFrame (in memory; numbered from ``first_row``), to validate on ``con``."""
         data = pd.DataFrame({f"c{i}": frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])})
         data[ROW] = range(first_row, first_row + len(frame))
-        return cls(tuple(str(c) for c in frame.columns), ibis.memtable(data))
+        return cls(tuple(str(c) for c in frame.columns), ibis.memtable(data), con)
 
     def column(self, i: int) -> ir.Column:
         return self.table[f"c{i}"]
@@ -161,7 +164,9 @@ class _Rules:
     ) -> _Rule:
         return _Rule(bad.fill_null(False), column, value, expected, message, terms, {k: str(v) for k, v in params.items()}, table)
 
-    def stage(self, table: ir.Table, columns: dict[str, ir.Value], file: str, repeats: Repeats | None = None) -> tuple[ir.CachedTable, int]:
+    def stage(
+        self, con: BaseBackend | None, table: ir.Table, columns: dict[str, ir.Value], file: str, repeats: Repeats | None = None
+    ) -> tuple[ir.CachedTable, int]:
         """Compute ``columns`` (the canonical rows) and every rule's flag in one pass, count each
         rule's breaches from the flags, and raise `IngestError` with the first rows of each broken
         rule. ``repeats``: a rule over the whole column, checked on the staged rows. Returns the
@@ -169,7 +174,7 @@ class _Rules:
         flags = {f"_ks_bad{i}": rule.bad for i, rule in enumerate(self.rules)}
         if repeats is not None:
             flags["_ks_keyed"] = repeats.keyed
-        staged = table.select(**columns, **flags).cache()
+        staged = (con or ibis.get_backend())._cached_table(table.select(**columns, **flags))
         try:
             sums = {f"r{i}": staged[f"_ks_bad{i}"].cast("int64").sum() for i in range(len(self.rules))}
             totals = staged.aggregate(rows=staged.count(), **sums).to_pyarrow().to_pylist()[0]
@@ -660,7 +665,7 @@ def validate_microdata(
     columns = _canonical(out, PERSONS_SCHEMA)
     if pseudonym is not None:  # the key goes into the engine's table only as its pseudonym
         columns["person_key"] = pseudonym(columns["person_key"])
-    staged, n = rules.stage(table, columns, file, repeats)
+    staged, n = rules.stage(rows.con, table, columns, file, repeats)
     return Validated(staged.select(*columns), n, own, staged)
 
 
@@ -707,5 +712,5 @@ def validate_aggregated(rows: Rows, file: str, characteristics: tuple[str, ...] 
     names = ("year", "geography", *CHARACTERISTIC_NAMES, *OWN_SLOTS[: len(own)])
     repeats = Repeats(names, ibis.literal(True), rules.rule(numbered._ks_later, "geography", geo, "one_row_per_group", "duplicate_row", table=numbered))
     columns = _canonical(out, COUNTS_SCHEMA)
-    staged, n = rules.stage(table, columns, file, repeats)
+    staged, n = rules.stage(rows.con, table, columns, file, repeats)
     return Validated(staged.select(*columns), n, own, staged)
