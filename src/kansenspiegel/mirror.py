@@ -235,10 +235,8 @@ class Mirror:
         wanted = {"geography": geography, "geo_level": level, "grouping": grouping, "group": group, "moment": moment}
         filters = {k: v for k, v in wanted.items() if v is not None}
         if policy == PUBLIC and self._store.has("published"):
-            t = self._table("published").filter(ibis._.year == year)
-            for column, value in filters.items():
-                t = t.filter(t[column] == value)
-            return t.order_by("geography").to_pandas() if geography is None else t.to_pandas()
+            order = ("geography",) if geography is None else ()
+            return self._store.rows("published", order_by=order, dataset=self._dataset, year=year, **filters)
         key = (year, policy)
         if key not in self._published:
             mask = None if policy.exact else self.suppression(year=year, policy=policy)

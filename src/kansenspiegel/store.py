@@ -218,7 +218,9 @@ class Store:
         return self.con.table(name)
 
     def has(self, name: str) -> bool:
-        return name in self.con.list_tables()
+        """Whether a table (or view) of that name exists (DuckDB's SHOW TABLES: the same names as
+        Ibis' list_tables, without compiling its query)."""
+        return any(row[0] == name for row in self.con.con.execute("SHOW TABLES").fetchall())
 
     def datasets(self) -> pd.DataFrame:
         return self.table("datasets").order_by("name").to_pandas()
@@ -254,6 +256,17 @@ class Store:
             self.con.insert(name, obj)
         else:
             self.con.create_table(name, obj)
+
+    def rows(self, name: str, *, order_by: tuple[str, ...] = (), **equal: object) -> pd.DataFrame:
+        """The rows of one of our tables where every column named in ``equal`` has its value, as
+        Ibis gives them (the same types), in one parameterised query: what a dashboard reads on a
+        first visit, without compiling an expression each time (~80 ms a read under load)."""
+        if name not in (*DATA_TABLES, "datasets"):
+            raise ValueError(f"not a data table: {name}")
+        where = " AND ".join(f"{_quoted(c)} = ?" for c in equal)
+        order = ", ".join(_quoted(c) for c in order_by)
+        sql = f"SELECT * FROM {_quoted(name)}" + (f" WHERE {where}" if where else "") + (f" ORDER BY {order}" if order else "")
+        return self.con.con.execute(sql, list(equal.values())).to_arrow_table().to_pandas()
 
     def add_missing_columns(self, name: str, schema: ibis.Schema) -> None:
         """Give a table made by an earlier version the (nullable) columns of ``schema`` it lacks."""

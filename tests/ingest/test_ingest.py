@@ -219,6 +219,27 @@ def test_xlsx_and_parquet(store: Store, tmp_path: Path, suffix: str) -> None:
     assert int(nl.population.sum()) == int((frame.year == 2018).sum())
 
 
+def test_typed_parquet_gets_the_problems_of_its_csv(loaded: Store, tmp_path: Path) -> None:
+    """Parquet's true/false and whole-number columns are checked as typed, CSV's as text: the
+    same rows break the same rules with the same values shown."""
+    frame = make_persons(30)
+    frame["provision"] = frame["provision"].astype("boolean")
+    frame["year"] = frame["year"].astype("Int64")
+    frame.loc[3, "provision"] = pd.NA  # a required true/false left empty
+    frame.loc[5, "year"] = 1990  # outside the years a file may hold
+    frame.loc[6, "year"] = pd.NA  # a required year left empty
+    frame.loc[8, "ladder_start"] = 9  # a step the ladder does not have
+    frame.loc[12, ["person_key", "year"]] = frame.loc[10, ["person_key", "year"]].to_numpy()  # a person twice in a year
+    parquet = tmp_path / "client.parquet"
+    frame.to_parquet(parquet)
+    typed = reject(loaded, parquet)
+    text = reject(loaded, write_csv(tmp_path, frame))
+    # (a true/false typed by Parquet is shown as 'true', the CSV pandas wrote says 'True')
+    found = lambda err: sorted((p.row or 0, p.column, (p.value or "").lower(), p.expected_id, p.message_id or "") for p in err.problems)  # noqa: E731
+    assert found(typed) == found(text)
+    assert {(p.row, p.column) for p in typed.problems} >= {(5, "provision"), (7, "year"), (8, "year"), (10, "ladder_start"), (14, "person_key")}
+
+
 def test_xlsx_error_names_spreadsheet_row(store: Store, tmp_path: Path) -> None:
     frame = make_persons(10)
     frame.loc[8, "municipality"] = "Amsterdam"

@@ -447,6 +447,7 @@ def _bool(rules: _Rules, text: ir.StringValue, name: str, required: bool, typed:
     if typed is not None and typed.type().is_boolean():  # true/false already: only a missing value can be wrong
         if required:
             rules.add(typed.isnull(), name, text, "true_false_required")
+            return typed.fill_null(False)  # as the text '' would be: not true
         return typed
     low = text.lower()
     is_true = low.isin(_TRUE)
