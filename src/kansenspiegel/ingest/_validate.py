@@ -149,20 +149,7 @@ class _Rules:
         **params: object,
     ) -> None:
         """Every row where ``bad`` holds is a problem: ``expected``/``message`` are catalogue ids."""
-        self.rules.append(self.rule(bad, column, value, expected, message, terms, **params))
-
-    @staticmethod
-    def rule(
-        bad: ir.BooleanValue,
-        column: str,
-        value: ir.Value | None,
-        expected: str,
-        message: str | None = None,
-        terms: tuple[str, ...] = (),
-        table: ir.Table | None = None,
-        **params: object,
-    ) -> _Rule:
-        return _Rule(bad.fill_null(False), column, value, expected, message, terms, {k: str(v) for k, v in params.items()}, table)
+        self.rules.append(_Rule(bad.fill_null(False), column, value, expected, message, terms, {k: str(v) for k, v in params.items()}))
 
     def stage(
         self, con: BaseBackend | None, table: ir.Table, columns: dict[str, ir.Value], file: str, repeats: Repeats | None = None
@@ -661,7 +648,7 @@ def validate_microdata(
     repeats = Repeats(
         ("year", "person_key"),
         key != "",
-        rules.rule(numbered._ks_later & (key != ""), "person_key", key, "one_row_per_person", "duplicate_person_year", table=numbered),
+        _Rule(numbered._ks_later & (key != ""), "person_key", key, "one_row_per_person", "duplicate_person_year", (), {}, numbered),
     )
     columns = _canonical(out, PERSONS_SCHEMA)
     if pseudonym is not None:  # the key goes into the engine's table only as its pseudonym
@@ -711,7 +698,7 @@ def validate_aggregated(rows: Rows, file: str, characteristics: tuple[str, ...] 
     keys = [out["year"], geo, *(out[c] for c in CHARACTERISTIC_NAMES), *(out[s] for s in OWN_SLOTS[: len(own)])]
     numbered = table.mutate(_ks_later=ibis.row_number().over(group_by=keys, order_by=table[ROW]) > 0)
     names = ("year", "geography", *CHARACTERISTIC_NAMES, *OWN_SLOTS[: len(own)])
-    repeats = Repeats(names, ibis.literal(True), rules.rule(numbered._ks_later, "geography", geo, "one_row_per_group", "duplicate_row", table=numbered))
+    repeats = Repeats(names, ibis.literal(True), _Rule(numbered._ks_later, "geography", geo, "one_row_per_group", "duplicate_row", (), {}, numbered))
     columns = _canonical(out, COUNTS_SCHEMA)
     staged, n = rules.stage(rows.con, table, columns, file, repeats)
     return Validated(staged.select(*columns), n, own, staged)
