@@ -88,6 +88,8 @@ def suppress(
     if rows is not None:
         keep = rows[member]
         line, member, total = line[keep], member[keep], total[keep]
+        # numbered 0, 1, … again: an id without members would count as a line with total 0
+        line = np.unique(line, return_inverse=True)[1].astype(line.dtype, copy=False)
     n_lines = int(line.max()) + 1 if len(line) else 0
     line_total = np.zeros(n_lines, dtype=np.int64)
     line_total[line] = total
