@@ -291,3 +291,16 @@ def test_a_table_of_counts_with_dutch_column_names_is_recognised(tmp_path: Path)
     path.write_text("jaar;gebied;bijstandspopulatie;met_voorziening;werkzaam;duurzaam_werkzaam\n2018;AM08;5000;2000;1500;800\n", encoding="utf-8")
     report = validate_file(path)
     assert report.ok and report.kind == "aggregated" and report.areas == ["AM08"], report.problems[:3]
+
+
+def test_values_too_large_for_their_type_are_problems_not_engine_errors() -> None:
+    """The canonical rows are computed for every row, also refused ones: a year or a count that
+    does not fit its type is reported, never an engine error."""
+    from kansenspiegel.ingest import Rows, validate_aggregated
+
+    frame = pd.DataFrame(
+        {"year": ["99999999999"], "geography": ["GM0363"], "gender": [""], "population": ["1e30"], "provision": ["1"], "employed": ["1"], "sustained": ["inf"]}
+    )
+    with pytest.raises(IngestError) as info:
+        validate_aggregated(Rows.from_frame(frame), "frame")
+    assert {p.column for p in info.value.problems} >= {"year", "population", "sustained"}

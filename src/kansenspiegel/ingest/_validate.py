@@ -570,8 +570,10 @@ def own_characteristics(clean: Validated) -> list[Characteristic]:
 
 
 def _canonical(out: dict[str, ir.Value], schema: ibis.Schema) -> dict[str, ir.Value]:
-    """The clean rows' columns: exactly the schema's (absent optional ones as NULL)."""
-    return {name: (out[name] if name in out else ibis.null(dtype)).cast(dtype) for name, dtype in schema.items() if name != "dataset"}
+    """The clean rows' columns: exactly the schema's (absent optional ones as NULL). They are
+    computed for every row, also the ones a rule refuses (a year of 99999999999, a count of
+    1e30): a value that does not fit its type becomes NULL there instead of an engine error."""
+    return {name: (out[name] if name in out else ibis.null(dtype)).try_cast(dtype) for name, dtype in schema.items() if name != "dataset"}
 
 
 def validate_microdata(
