@@ -92,9 +92,6 @@ def group_ids(columns: Sequence[object]) -> np.ndarray:
         if np.iinfo(np.int64).max // size <= max(int(key.max(initial=0)), 1):
             raise OverflowError("too many distinct keys to combine")
         key = key * size + codes.astype(np.int64)
-    ids = pd.factorize(key)[0] if n else np.zeros(0, dtype=np.int64)
-    if missing.any():  # renumber without the rows that have no group
-        ids = np.where(missing, -1, pd.factorize(np.where(missing, -1, key))[0])
-        kept = ids[~missing]
-        ids[~missing] = pd.factorize(kept)[0]
-    return ids.astype(np.int64)
+    ids = np.full(n, -1, dtype=np.int64)
+    ids[~missing] = pd.factorize(key[~missing])[0]  # numbered without the rows that have no group
+    return ids
